@@ -1,0 +1,30 @@
+# One command to run the chatbot, one to run the tests; each sets itself up.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run chat test eval bench clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/rag chat
+
+chat: run
+
+test: $(STAMP)
+	$(VENV)/bin/pytest -q
+
+eval: $(STAMP)
+	$(VENV)/bin/rag eval --split all --out eval/out
+
+bench: $(STAMP)
+	$(PY) -m eval.bench_latency
+
+clean:
+	rm -rf $(VENV) .rag eval/out

@@ -1,0 +1,67 @@
+"""Grounded question answering over your documents, with checked citations.
+
+    from rag import ask, Chat
+    a = ask("Where did Putin and Xi meet?")
+    a.text, a.citations, a.refused, a.unsupported
+
+Imports are lazy so `import rag` stays cheap; the engine (index, models) is
+built on the first question and kept for the process.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from .answer import Answer, Citation, Passage
+from .errors import BackendUnavailable, BadInput, IndexNotBuilt, RagError
+
+if TYPE_CHECKING:
+    from .engine import Engine
+
+__all__ = ["ask", "Chat", "Answer", "Citation", "Passage", "RagError", "BadInput",
+           "IndexNotBuilt", "BackendUnavailable", "default_engine"]
+
+
+@lru_cache(maxsize=4)
+def _engine_for(settings) -> "Engine":
+    from .engine import Engine
+
+    return Engine(settings)
+
+
+def default_engine() -> "Engine":
+    """The engine for the current environment's settings, built once per process."""
+    from .settings import Settings
+
+    return _engine_for(Settings.from_env())
+
+
+def ask(question: str, *, answerer: str | None = None, top_k: int | None = None,
+        engine: "Engine | None" = None) -> Answer:
+    """Answer one question over the default index (built over seeds/ on first use)."""
+    return (engine or default_engine()).ask(question, answerer=answerer, top_k=top_k)
+
+
+class Chat:
+    """A conversation: follow-up questions are resolved against earlier turns."""
+
+    def __init__(self, engine: "Engine | None" = None, *, answerer: str | None = None) -> None:
+        self._engine = engine
+        self.answerer = answerer
+        self.history: list[tuple[str, Answer]] = []
+
+    @property
+    def engine(self) -> "Engine":
+        if self._engine is None:
+            self._engine = default_engine()
+        return self._engine
+
+    def ask(self, question: str, *, top_k: int | None = None) -> Answer:
+        turns = [(a.question, a.text) for _, a in self.history]
+        result = self.engine.ask(question, turns, answerer=self.answerer, top_k=top_k)
+        self.history.append((question, result))
+        return result
+
+    def reset(self) -> None:
+        self.history.clear()

@@ -1,0 +1,61 @@
+"""The public result types: Passage (retrieved), Citation (cited) and Answer."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk, numbered [n] in retrieval order."""
+
+    number: int
+    id: str
+    text: str  # verbatim: open(path).read()[start:end]
+    source: str  # file name
+    path: str
+    heading: str
+    start: int
+    end: int
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class Citation:
+    number: int
+    text: str
+    source: str
+    start: int
+    end: int
+    heading: str = ""
+    path: str = ""
+
+    @classmethod
+    def of(cls, p: Passage) -> "Citation":
+        return cls(p.number, p.text, p.source, p.start, p.end, p.heading, p.path)
+
+
+@dataclass
+class Answer:
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    refused: bool = False
+    unsupported: list[str] = field(default_factory=list)
+    # Beyond the contract: what the UI and the evaluation look at.
+    question: str = ""  # the standalone question actually answered
+    passages: list[Passage] = field(default_factory=list)
+    answerer: str = ""
+    notice: str = ""  # e.g. how to enable generated answers, or a fallback that happened
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        """Exactly the contract's fields, as `rag ask --json` prints them."""
+        return {
+            "text": self.text,
+            "citations": [
+                {k: v for k, v in asdict(c).items() if k in ("number", "text", "source", "start", "end")}
+                for c in self.citations
+            ],
+            "refused": self.refused,
+            "unsupported": list(self.unsupported),
+        }

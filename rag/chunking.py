@@ -1,0 +1,110 @@
+"""Cut documents into sections (by heading) and sentence-aware, overlapping chunks.
+
+llama-index's SentenceSplitter does the splitting; this module adds what it
+lacks: the heading each chunk sits under, and character offsets checked to be an
+exact slice of the source text. Chunk ids hash the source path, offset and text,
+so re-ingesting unchanged text yields the same ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .documents import SourceDoc
+
+MAX_HEADING_WORDS = 20
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    text: str
+    source: str  # file name
+    path: str  # absolute path of the file
+    heading: str
+    start: int
+    end: int
+    doc_hash: str
+
+    def metadata(self) -> dict:
+        return {"source": self.source, "path": self.path, "heading": self.heading,
+                "start": self.start, "end": self.end, "doc_hash": self.doc_hash}
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    start: int  # body start
+    end: int
+
+
+def _is_heading(line: str) -> bool:
+    stripped = line.strip()
+    if stripped.startswith("#"):
+        return True
+    words = stripped.split()
+    return (0 < len(words) <= MAX_HEADING_WORDS and stripped[-1] not in ".!;,\"”’)"
+            and not stripped.endswith(":") and stripped[0].isupper())
+
+
+def sections(text: str) -> list[Section]:
+    """Split text into (heading, body) sections; a heading is a short unpunctuated
+    line standing alone between blank lines, or a Markdown '#' line."""
+    blocks = [(m.start(), m.end()) for m in re.finditer(r"\S[^\n]*(?:\n(?!\s*\n)[^\n]*)*", text)]
+    out: list[Section] = []
+    heading = ""
+    body_start = None
+    for start, end in blocks:
+        block = text[start:end]
+        if "\n" not in block.strip() and _is_heading(block):
+            if body_start is not None:
+                out.append(Section(heading, body_start, prev_end))
+                body_start = None
+            heading = block.strip().lstrip("#").strip()
+            continue
+        if body_start is None:
+            body_start = start
+        prev_end = end
+    if body_start is not None:
+        out.append(Section(heading, body_start, prev_end))
+    return out
+
+
+@lru_cache(maxsize=4)
+def _splitter(chunk_size: int, chunk_overlap: int):
+    from llama_index.core.node_parser import SentenceSplitter
+
+    return SentenceSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
+
+
+def chunk_id(path: str, start: int, text: str) -> str:
+    return hashlib.sha256(f"{path}\0{start}\0{text}".encode("utf-8")).hexdigest()[:32]
+
+
+def chunk(doc: SourceDoc, chunk_size: int = 200, chunk_overlap: int = 40) -> list[Chunk]:
+    splitter = _splitter(chunk_size, chunk_overlap)
+    digest = doc.digest
+    chunks: list[Chunk] = []
+    for sec in sections(doc.text):
+        body = doc.text[sec.start : sec.end]
+        cursor = 0
+        for piece in splitter.split_text(body):
+            at = body.find(piece, cursor)
+            if at < 0:  # the splitter changed whitespace: fall back to the span it covers
+                head, tail = piece[:40], piece[-40:]
+                at = body.find(head, cursor)
+                stop = body.find(tail, max(at, 0))
+                if at < 0 or stop < 0:
+                    continue
+                piece = body[at : stop + len(tail)]
+            start = sec.start + at
+            end = start + len(piece)
+            assert doc.text[start:end] == piece
+            path = str(doc.path)
+            chunks.append(Chunk(chunk_id(path, start, piece), piece, doc.name, path,
+                                sec.heading, start, end, digest))
+            cursor = at + 1
+    return chunks

@@ -1,0 +1,198 @@
+"""The `rag` command: ask, chat, ingest, sources, remove, ui, eval.
+
+User mistakes (RagError) become one line on stderr and exit status 2; heavy
+imports happen only inside the sub-command that needs them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+
+from .errors import RagError
+
+
+def _print_answer(a, out=sys.stdout) -> None:
+    print(a.text, file=out)
+    if a.citations:
+        print("\nSources:", file=out)
+        for c in a.citations:
+            excerpt = textwrap.shorten(c.text, 160, placeholder=" …")
+            where = f"{c.source}, chars {c.start}-{c.end}" + (f", “{c.heading}”" if c.heading else "")
+            print(f"  [{c.number}] {where}\n      {excerpt}", file=out)
+    if a.unsupported:
+        print("\nRemoved as unsupported by the cited sources:", file=out)
+        for s in a.unsupported:
+            print(f"  - {s}", file=out)
+    if a.notice:
+        print(f"\n({a.notice})", file=sys.stderr)
+
+
+def cmd_ask(args) -> int:
+    from . import ask
+
+    a = ask(args.question, answerer=args.answerer, top_k=args.top_k)
+    if args.json:
+        print(json.dumps(a.to_json(), ensure_ascii=False, indent=2))
+    else:
+        _print_answer(a)
+    return 0
+
+
+def cmd_chat(args) -> int:
+    from . import Chat
+
+    chat = Chat(answerer=args.answerer)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print("Ask about your documents. /reset starts over, /quit (or Ctrl-D) leaves.")
+    while True:
+        try:
+            line = input("you> " if interactive else "")
+        except EOFError:
+            return 0
+        line = line.strip()
+        if not line:
+            continue
+        if line in ("/quit", "/exit"):
+            return 0
+        if line == "/reset":
+            chat.reset()
+            print("(conversation cleared)")
+            continue
+        try:
+            a = chat.ask(line, top_k=args.top_k)
+        except RagError as exc:  # a bad question must not end the session
+            print(f"rag: {exc}", file=sys.stderr)
+            continue
+        if a.question != line:
+            print(f"(understood as: {a.question})")
+        _print_answer(a)
+        print()
+
+
+def cmd_ingest(args) -> int:
+    from .documents import load
+    from .engine import Engine
+    from .settings import Settings
+    from .store import tqdm_progress
+
+    docs = load(args.paths)  # validates every file before the index is opened
+    engine = Engine(Settings.from_env(), ensure_seeds=False)
+    report = engine.store.sync(docs, progress=tqdm_progress("embedding"))
+    pruned = engine.store.prune()
+    print(f"{report}; {pruned} chunk(s) of deleted files removed; index holds {engine.store.count()} chunk(s)")
+    return 0
+
+
+def cmd_sources(args) -> int:
+    from .engine import Engine
+    from .settings import Settings
+
+    engine = Engine(Settings.from_env(), ensure_seeds=False)
+    sources = engine.store.sources()
+    if not sources:
+        print("the index is empty")
+    for path, n in sorted(sources.items()):
+        print(f"{n:6d}  {path}")
+    return 0
+
+
+def cmd_remove(args) -> int:
+    from pathlib import Path
+
+    from .engine import Engine
+    from .errors import BadInput
+    from .settings import Settings
+
+    engine = Engine(Settings.from_env(), ensure_seeds=False)
+    total = 0
+    for raw in args.paths:
+        path = str(Path(raw).expanduser().resolve())
+        removed = engine.store.remove(path)
+        if not removed:
+            raise BadInput(f"{raw} is not in the index (see `rag sources`)")
+        total += removed
+    print(f"removed {total} chunk(s)")
+    return 0
+
+
+def cmd_ui(args) -> int:
+    from ui.app import launch
+
+    launch(host=args.host, port=args.port)
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from eval.run import main as eval_main
+
+    return eval_main(args)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="rag", description="Grounded, cited answers over your documents.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def answer_opts(sp):
+        sp.add_argument("--answerer", choices=["auto", "extractive", "llm"], default=None,
+                        help="who drafts the answer (default: RAG_ANSWERER or auto)")
+        sp.add_argument("--top-k", type=int, default=None, metavar="K", help="passages to retrieve")
+
+    sp = sub.add_parser("ask", help="answer one question")
+    sp.add_argument("question")
+    sp.add_argument("--json", action="store_true", help="print text, citations, refused, unsupported as JSON")
+    answer_opts(sp)
+    sp.set_defaults(func=cmd_ask)
+
+    sp = sub.add_parser("chat", help="a conversation in the terminal")
+    answer_opts(sp)
+    sp.set_defaults(func=cmd_chat)
+
+    sp = sub.add_parser("ingest", help="add or update files and folders (.txt, .md) in the index")
+    sp.add_argument("paths", nargs="+", metavar="PATH")
+    sp.set_defaults(func=cmd_ingest)
+
+    sp = sub.add_parser("sources", help="list the indexed files")
+    sp.set_defaults(func=cmd_sources)
+
+    sp = sub.add_parser("remove", help="remove files from the index")
+    sp.add_argument("paths", nargs="+", metavar="PATH")
+    sp.set_defaults(func=cmd_remove)
+
+    sp = sub.add_parser("ui", help="start the chat window")
+    sp.add_argument("--host", default="127.0.0.1")
+    sp.add_argument("--port", type=int, default=7860)
+    sp.set_defaults(func=cmd_ui)
+
+    sp = sub.add_parser("eval", help="run the evaluation on the golden set")
+    sp.add_argument("--out", default="eval/out", help="folder for results.json and report.html")
+    sp.add_argument("--split", choices=["dev", "test", "all"], default="test")
+    sp.add_argument("--answerer", choices=["extractive", "llm"], default="extractive")
+    sp.add_argument("--compare", metavar="OLD_DIR", help="show what changed since an earlier run")
+    sp.add_argument("--no-baseline", action="store_true", help="skip the plain LlamaIndex baseline")
+    sp.add_argument("--gate", action="store_true", help="exit 1 when a metric is below eval/thresholds.json")
+    sp.add_argument("--judge", action="store_true", help="add LLM-judge scores (needs an LLM configured)")
+    sp.set_defaults(func=cmd_eval)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if getattr(args, "top_k", None) is not None and not 1 <= args.top_k <= 50:
+        print("rag: --top-k must be between 1 and 50", file=sys.stderr)
+        return 2
+    try:
+        return args.func(args)
+    except RagError as exc:
+        print(f"rag: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("rag: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""Find and read the files to index, refusing bad ones before the index is touched.
+
+Reads UTF-8 text (.txt, .md). Offsets everywhere are offsets into the string
+that `open(path, encoding="utf-8").read()` returns, so a citation's
+`text == open(source).read()[start:end]` holds exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import BadInput
+
+SUFFIXES = (".txt", ".md", ".markdown")
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SourceDoc:
+    path: Path  # absolute
+    text: str
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+def expand(paths: list[str | Path]) -> list[Path]:
+    """Files named, plus supported files found under folders named; sorted, unique."""
+    if not paths:
+        raise BadInput("no path given")
+    found: dict[Path, None] = {}
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if not path.exists():
+            raise BadInput(f"no such file or folder: {raw}")
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+                           and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            if not files:
+                raise BadInput(f"no {'/'.join(SUFFIXES)} files under {raw}")
+            found.update((f.resolve(), None) for f in files)
+        elif path.suffix.lower() not in SUFFIXES:
+            raise BadInput(f"unsupported file type {path.suffix or '(none)'!r} for {raw}; supported: {', '.join(SUFFIXES)}")
+        else:
+            found[path.resolve()] = None
+    return list(found)
+
+
+def read(path: Path) -> SourceDoc:
+    """Read one file as text, or raise BadInput saying why it cannot be indexed."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise BadInput(f"{path} is {size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES // 2**20} MiB")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
+    if b"\x00" in raw[:65536]:
+        raise BadInput(f"{path} looks binary (it contains NUL bytes), not text")
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"{path} is not UTF-8 text (bad byte at offset {exc.start})") from None
+    # Decode the way open(path).read() does (universal newlines) so offsets agree.
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    if not text.strip():
+        raise BadInput(f"{path} has no text")
+    return SourceDoc(path=path, text=text)
+
+
+def load(paths: list[str | Path]) -> list[SourceDoc]:
+    """Validate every file first: one bad file stops the whole ingest before any write."""
+    return [read(p) for p in expand(paths)]

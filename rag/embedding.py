@@ -1,0 +1,105 @@
+"""Embedders: one method, `embed(texts) -> unit vectors`, picked by make_embedder().
+
+`LocalEmbedder` runs the bundled all-MiniLM-L6-v2 offline (rag.minilm);
+`OpenAIEmbedder` calls the OpenAI embeddings API when RAG_EMBEDDINGS=openai.
+`as_llama_embedding` adapts either to llama-index's BaseEmbedding so the
+library's vector retriever can use it.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+from .errors import BackendUnavailable
+from .settings import Settings
+
+
+class Embedder(Protocol):
+    name: str
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+class LocalEmbedder:
+    name = "all-MiniLM-L6-v2"
+
+    def __init__(self) -> None:
+        from .minilm import MiniLM
+
+        self._model = MiniLM()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return self._model.encode(list(texts))
+
+
+class OpenAIEmbedder:
+    def __init__(self, model: str, api_key: str | None, base_url: str | None = None) -> None:
+        if not api_key:
+            raise BackendUnavailable("RAG_EMBEDDINGS=openai needs OPENAI_API_KEY")
+        from openai import OpenAI
+
+        self.name = f"openai:{model}"
+        self._model = model
+        self._client = OpenAI(api_key=api_key, base_url=base_url, timeout=60, max_retries=3)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        import openai
+
+        try:
+            data = self._client.embeddings.create(model=self._model, input=list(texts)).data
+        except openai.OpenAIError as exc:
+            raise BackendUnavailable(f"OpenAI embeddings failed: {type(exc).__name__}") from None
+        vecs = np.array([d.embedding for d in data], dtype=np.float32)
+        return vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+
+
+class CachedEmbedder:
+    """Remembers vectors by text, so passages and sentences seen before cost nothing.
+
+    Bounded (oldest entries dropped) so a long-running server stays flat in memory.
+    """
+
+    def __init__(self, inner: Embedder, maxsize: int = 20000) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.maxsize = maxsize
+        self._cache: dict[str, np.ndarray] = {}
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            for text, vec in zip(missing, self.inner.embed(missing)):
+                self._cache[text] = vec
+            while len(self._cache) > self.maxsize:
+                self._cache.pop(next(iter(self._cache)))
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([self._cache[t] for t in texts])
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    if settings.embeddings == "openai":
+        return CachedEmbedder(OpenAIEmbedder(settings.openai_embed_model, settings.llm_api_key))
+    return CachedEmbedder(LocalEmbedder())
+
+
+def as_llama_embedding(embedder: Embedder):
+    """Wrap an Embedder as a llama-index BaseEmbedding (the adapter the library lacks)."""
+    from llama_index.core.embeddings import BaseEmbedding
+
+    class _Adapter(BaseEmbedding):
+        def _get_query_embedding(self, query: str) -> list[float]:
+            return embedder.embed([query])[0].tolist()
+
+        def _get_text_embedding(self, text: str) -> list[float]:
+            return embedder.embed([text])[0].tolist()
+
+        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
+            return embedder.embed(texts).tolist()
+
+        async def _aget_query_embedding(self, query: str) -> list[float]:
+            return self._get_query_embedding(query)
+
+    return _Adapter(model_name=embedder.name, embed_batch_size=64)

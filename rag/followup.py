@@ -1,0 +1,50 @@
+"""Turn a follow-up ("What did he call it?") into a standalone question.
+
+With an LLM: the condense prompt (rag/prompts/condense.txt) rewrites it.
+Offline: a rule that needs no model. A personal pronoun (he, his, she, her)
+is replaced by the last name phrase of the conversation's previous question (or,
+failing that, of its answer); any other reference ("it", "that", "they", "what
+about ...") is resolved by adding the previous question's topic in brackets,
+which is what retrieval and the answerer need to find the right passage.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .question import QUESTION_WORDS, names
+
+PERSONAL = {"he": "{}", "him": "{}", "his": "{}’s", "she": "{}", "her": "{}", "hers": "{}’s"}
+OTHER_REFS = r"\b(it|its|they|them|their|this|that|these|those|there|then|the two|both)\b"
+ELLIPSIS = r"^\s*(and|what about|how about|and what about|what of|why|how so|really)\b"
+
+
+def needs_context(question: str) -> bool:
+    q = question.lower()
+    return bool(re.search(r"\b(" + "|".join(PERSONAL) + r")\b", q) or re.search(OTHER_REFS, q)
+                or re.search(ELLIPSIS, q) or len(q.split()) <= 3)
+
+
+def topic(question: str) -> str:
+    """The previous question without its question words: "Who is Sergey Lavrov?" -> "Sergey Lavrov"."""
+    tokens = question.strip().rstrip("?").split()
+    while tokens and tokens[0].lower() in QUESTION_WORDS:
+        tokens = tokens[1:]
+    return " ".join(tokens)
+
+
+def condense_offline(question: str, history: list[tuple[str, str]]) -> str:
+    """history: (standalone question, answer text) pairs, oldest first."""
+    if not history or not needs_context(question):
+        return question
+    prev_q, prev_a = history[-1]
+    person = next(iter(names(prev_q) or names(prev_a)), "")
+    resolved = question
+    if person:
+        def swap(m: re.Match) -> str:
+            word = m.group(0)
+            return PERSONAL[word.lower()].format(person)
+        resolved, n = re.subn(r"\b(" + "|".join(PERSONAL) + r")\b", swap, question, flags=re.IGNORECASE)
+        if n and not re.search(OTHER_REFS, resolved.lower()) and not re.search(ELLIPSIS, resolved.lower()):
+            return resolved
+    return f"{resolved.rstrip().rstrip('?')} (about: {topic(prev_q)})?"

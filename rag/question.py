@@ -1,0 +1,85 @@
+"""What a question asks for: its expected answer type and the names it mentions.
+
+Answer types let the offline answerer refuse on-topic questions whose evidence
+lacks the kind of thing asked for (a number, a date, a person, a place).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .text import stem, words
+
+COUNT_WORDS = "two three four five six seven eight nine ten eleven twelve dozen dozens".split()
+MAGNITUDE_WORDS = ("hundred hundreds thousand thousands million millions billion billions trillion "
+                   "percent half quarter twice double triple").split()
+MONTHS = ("january february april june july august september october november december "
+          "jan feb apr jun jul aug sept oct nov dec").split()  # "may", "march": verbs too
+WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
+
+TYPE_PATTERNS = [
+    ("date", r"^(when)\b|\b(what|which) (year|date|day|month|time)\b|\bwhat time\b|\bhow long ago\b|\bon what date\b|\bin what year\b"),
+    ("number", r"\bhow (many|much|long|old|often|large|big)\b|\b(what|which) (percentage|number|amount|share|proportion|volume|value|size|total|figure|sum|price|cost)\b|\bthe (number|amount|volume|value|size|total|cost|price|percentage) of\b"),
+    ("person", r"^(who|whom|whose)\b|\b(which|what) (person|leader|official|minister|journalist|photographer|reporter|spokesman|spokesperson|president|diplomat)\b|\bname of the\b|\bwho\b"),
+    ("place", r"^where\b|\b(which|what) (city|country|place|location|venue|capital|region|sea|ocean)\b|\bwhere\b"),
+]
+
+QUESTION_WORDS = {"what", "who", "whom", "whose", "where", "when", "why", "how", "which", "is", "are",
+                  "was", "were", "do", "does", "did", "can", "could", "should", "would", "will", "has",
+                  "have", "had", "tell", "explain", "describe", "and", "according", "in", "on", "list",
+                  "name", "give", "summarize", "summarise", "please", "i", "so", "but", "then", "also"}
+NAME_RE = re.compile(r"\b[A-Z][a-zA-Z’'\-]*(?:\s+[A-Z][a-zA-Z’'\-]*)*")
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    text: str
+    answer_type: str  # number | date | person | place | other
+    names: tuple[str, ...]  # capitalised name phrases, e.g. ("Sergey Lavrov",)
+
+
+def answer_type(question: str) -> str:
+    q = " ".join(question.lower().split())
+    for kind, pattern in TYPE_PATTERNS:
+        if re.search(pattern, q):
+            return kind
+    return "other"
+
+
+def names(text: str) -> tuple[str, ...]:
+    """Capitalised phrases, skipping a leading question word ("Who", "What did")."""
+    found = []
+    for m in NAME_RE.finditer(text):
+        tokens = m.group().split()
+        while tokens and tokens[0].lower().strip("’'") in QUESTION_WORDS:
+            tokens = tokens[1:]
+        if tokens:
+            found.append(" ".join(tokens))
+    return tuple(dict.fromkeys(found))
+
+
+def analyse(question: str) -> QuestionInfo:
+    return QuestionInfo(question, answer_type(question), names(question))
+
+
+def has_type(sentence: str, kind: str, question: QuestionInfo) -> bool:
+    """Does the sentence contain something of the asked-for kind?"""
+    low = sentence.lower()
+    if kind == "number":
+        counted = re.search(r"\bhow many\s+(?:of\s+the\s+)?([a-z\-]+)", question.text.lower())
+        if counted:  # "how many hugs": a count must stand just before "hugs"
+            target = stem(counted.group(1))
+            toks = words(sentence)
+            return any(stem(t) == target and any(re.fullmatch(r"\d[\d,.]*", x) or x in COUNT_WORDS + MAGNITUDE_WORDS
+                                                 for x in toks[max(0, i - 3):i])
+                       for i, t in enumerate(toks))
+        return bool(re.search(r"\d", sentence)) or any(re.search(rf"\b{w}\b", low) for w in MAGNITUDE_WORDS)
+    if kind == "date":
+        return bool(re.search(r"\b(1[6-9]|20)\d{2}\b", sentence)) or any(
+            re.search(rf"\b{w}\b", low) for w in MONTHS + WEEKDAYS + ["yesterday", "today", "tomorrow"])
+    if kind in ("person", "place"):
+        asked = {w.lower() for n in question.names for w in n.split()}
+        body = sentence.split(None, 1)[1] if " " in sentence else ""
+        return any(w.lower() not in asked for n in names(body) for w in n.split())
+    return True

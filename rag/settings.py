@@ -1,0 +1,91 @@
+"""Settings read from the environment in one place; everything else receives a Settings.
+
+Variables (all optional):
+  RAG_DATA_DIR       where the embedded Chroma index lives (default ./.rag)
+  RAG_SEEDS_DIR      documents indexed on first use (default: the project's seeds/)
+  RAG_TOP_K          passages retrieved per question (default 4)
+  RAG_ANSWERER       auto | extractive | llm (auto: the LLM when one is configured)
+  OPENAI_API_KEY     use OpenAI for answers (model RAG_LLM_MODEL, default gpt-4o-mini)
+  RAG_LLM_BASE_URL   any OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1
+  RAG_LLM_MODEL      model name on that server
+  RAG_LLM_API_KEY    key for that server (falls back to OPENAI_API_KEY)
+  RAG_EMBEDDINGS     local | openai (default local: the bundled all-MiniLM-L6-v2)
+  RAG_OPENAI_EMBED_MODEL  model for RAG_EMBEDDINGS=openai (text-embedding-3-small)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .errors import BadInput
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ANSWERERS = ("auto", "extractive", "llm")
+
+
+def _int(env: dict, name: str, default: int, lo: int, hi: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadInput(f"{name} must be a whole number, got {raw!r}") from None
+    if not lo <= value <= hi:
+        raise BadInput(f"{name} must be between {lo} and {hi}, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path(".rag")
+    seeds_dir: Path = PROJECT_ROOT / "seeds"
+    top_k: int = 4
+    answerer: str = "auto"
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = field(default=None, repr=False)
+    embeddings: str = "local"
+    openai_embed_model: str = "text-embedding-3-small"
+    collection: str = "rag_chunks"
+    chunk_size: int = 200  # tokens
+    chunk_overlap: int = 40
+    llm_timeout: float = 60.0
+
+    @classmethod
+    def from_env(cls, env: dict | None = None) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        answerer = env.get("RAG_ANSWERER", "auto").strip().lower() or "auto"
+        if answerer not in ANSWERERS:
+            raise BadInput(f"RAG_ANSWERER must be one of {', '.join(ANSWERERS)}, got {answerer!r}")
+        embeddings = env.get("RAG_EMBEDDINGS", "local").strip().lower() or "local"
+        if embeddings not in ("local", "openai"):
+            raise BadInput(f"RAG_EMBEDDINGS must be local or openai, got {embeddings!r}")
+        base_url = env.get("RAG_LLM_BASE_URL", "").strip() or None
+        openai_key = env.get("OPENAI_API_KEY", "").strip() or None
+        return cls(
+            data_dir=Path(env.get("RAG_DATA_DIR", "").strip() or ".rag"),
+            seeds_dir=Path(env.get("RAG_SEEDS_DIR", "").strip() or PROJECT_ROOT / "seeds"),
+            top_k=_int(env, "RAG_TOP_K", 4, 1, 50),
+            answerer=answerer,
+            llm_base_url=base_url,
+            llm_model=env.get("RAG_LLM_MODEL", "").strip() or None,
+            llm_api_key=env.get("RAG_LLM_API_KEY", "").strip() or openai_key,
+            embeddings=embeddings,
+            openai_embed_model=env.get("RAG_OPENAI_EMBED_MODEL", "").strip() or "text-embedding-3-small",
+        )
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.llm_base_url or self.llm_api_key)
+
+    @property
+    def use_llm(self) -> bool:
+        if self.answerer == "llm":
+            return True
+        return self.answerer == "auto" and self.llm_configured
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)

@@ -1,0 +1,164 @@
+"""The Chroma-backed chunk index: open it, sync documents into it, list its nodes.
+
+Sync is idempotent and keyed by content hashes: unchanged chunks are skipped,
+a changed file's new chunks are added before its stale ones are deleted (a kill
+half-way leaves extra chunks that the next sync removes, never a hole), and
+files that no longer exist lose their chunks.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .chunking import Chunk, chunk
+from .documents import SourceDoc
+from .embedding import Embedder
+from .errors import BackendUnavailable, IndexNotBuilt
+from .settings import Settings
+
+EMBED_BATCH = 64
+# Metadata the embedding and the LLM do not see (the heading stays visible).
+HIDDEN_KEYS = ["source", "path", "start", "end", "doc_hash"]
+
+
+@dataclass
+class SyncReport:
+    added: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    files: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (f"{len(self.files)} file(s): {self.added} chunk(s) added, "
+                f"{self.removed} removed, {self.unchanged} unchanged")
+
+
+def _client(settings: Settings):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    path = Path(settings.data_dir) / "chroma"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+    except Exception as exc:  # chromadb raises many types for a damaged folder
+        raise IndexNotBuilt(
+            f"cannot open the index in {path} ({type(exc).__name__}: {exc}); "
+            f"delete that folder and run `rag ingest` to rebuild it"
+        ) from None
+
+
+class Store:
+    def __init__(self, settings: Settings, embedder: Embedder, client=None) -> None:
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        self.settings = settings
+        self.embedder = embedder
+        self.client = client if client is not None else _client(settings)
+        try:
+            self.collection = self.client.get_or_create_collection(
+                settings.collection, metadata={"hnsw:space": "cosine", "embedder": embedder.name}
+            )
+        except Exception as exc:
+            raise BackendUnavailable(f"cannot open collection {settings.collection!r}: {exc}") from None
+        built_with = (self.collection.metadata or {}).get("embedder")
+        if built_with and built_with != embedder.name:
+            raise IndexNotBuilt(
+                f"the index in {settings.data_dir} was built with {built_with} embeddings, "
+                f"not {embedder.name}; use another RAG_DATA_DIR or delete it and re-ingest"
+            )
+        self.vector_store = ChromaVectorStore(chroma_collection=self.collection)
+        self._nodes_cache: tuple[int, list] | None = None
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def _ids_for(self, path: str) -> set[str]:
+        return set(self.collection.get(where={"path": path}, include=[])["ids"])
+
+    def sources(self) -> dict[str, int]:
+        """Indexed file paths and their chunk counts."""
+        counts: dict[str, int] = {}
+        for meta in self.collection.get(include=["metadatas"])["metadatas"]:
+            counts[meta["path"]] = counts.get(meta["path"], 0) + 1
+        return counts
+
+    def _to_node(self, c: Chunk, vector: list[float]):
+        from llama_index.core.schema import TextNode
+
+        return TextNode(id_=c.id, text=c.text, metadata=c.metadata(), embedding=vector,
+                        excluded_embed_metadata_keys=HIDDEN_KEYS,
+                        excluded_llm_metadata_keys=HIDDEN_KEYS)
+
+    @staticmethod
+    def embed_text(c: Chunk) -> str:
+        return f"{c.heading}\n{c.text}" if c.heading else c.text
+
+    def sync(self, docs: list[SourceDoc], progress: Callable[[int, int], None] | None = None) -> SyncReport:
+        report = SyncReport(files=[str(d.path) for d in docs])
+        plan: list[tuple[list[Chunk], set[str]]] = []
+        for doc in docs:
+            chunks = chunk(doc, self.settings.chunk_size, self.settings.chunk_overlap)
+            existing = self._ids_for(str(doc.path))
+            fresh = [c for c in chunks if c.id not in existing]
+            stale = existing - {c.id for c in chunks}
+            report.unchanged += len(chunks) - len(fresh)
+            plan.append((fresh, stale))
+        total = sum(len(f) for f, _ in plan)
+        done = 0
+        for fresh, stale in plan:
+            for lo in range(0, len(fresh), EMBED_BATCH):
+                batch = fresh[lo : lo + EMBED_BATCH]
+                vectors = self.embedder.embed([self.embed_text(c) for c in batch]).tolist()
+                self.vector_store.add([self._to_node(c, v) for c, v in zip(batch, vectors)])
+                done += len(batch)
+                report.added += len(batch)
+                if progress:
+                    progress(done, total)
+            if stale:
+                self.collection.delete(ids=sorted(stale))
+                report.removed += len(stale)
+        return report
+
+    def prune(self, keep: Callable[[str], bool] = lambda p: Path(p).exists()) -> int:
+        """Delete the chunks of files that `keep` rejects (by default: files gone from disk)."""
+        gone = [p for p in self.sources() if not keep(p)]
+        removed = 0
+        for path in gone:
+            ids = sorted(self._ids_for(path))
+            self.collection.delete(ids=ids)
+            removed += len(ids)
+        return removed
+
+    def remove(self, path: str) -> int:
+        ids = sorted(self._ids_for(str(path)))
+        if ids:
+            self.collection.delete(ids=ids)
+        return len(ids)
+
+    def nodes(self) -> list:
+        """Every indexed node (for the keyword retriever), cached until the count changes."""
+        n = self.count()
+        if self._nodes_cache is None or self._nodes_cache[0] != n:
+            self._nodes_cache = (n, self.vector_store.get_nodes(None))
+        return self._nodes_cache[1]
+
+
+def tqdm_progress(desc: str) -> Callable[[int, int], None]:
+    """A progress callback drawing a tqdm bar on stderr, created on first call."""
+    state: dict = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in state:
+            from tqdm import tqdm
+
+            state["bar"] = tqdm(total=total, desc=desc, unit="chunk", file=sys.stderr, leave=False)
+        bar = state["bar"]
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    return update

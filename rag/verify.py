@@ -1,0 +1,69 @@
+"""The citation guard applied to every answerer's draft.
+
+1. `[n]` markers that name no retrieved passage are dropped.
+2. Each answer sentence must cite at least one passage, and the union of the
+   passages it cites must support it (rag.support); other sentences are moved
+   from the text to `Answer.unsupported`.
+3. Citations list the passages that the kept sentences cite, verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .answer import Citation, Passage
+from .support import SupportScorer
+from .text import CITATION_RE, sentence_spans
+
+MARKERS_RE = re.compile(r"(?:\s*\[\d{1,3}\])+")
+
+
+@dataclass
+class Verified:
+    text: str
+    citations: list[Citation]
+    unsupported: list[str] = field(default_factory=list)
+    dropped_markers: list[int] = field(default_factory=list)
+
+
+def split_claims(draft: str) -> list[tuple[str, list[int]]]:
+    """Split a draft into (sentence without markers, cited numbers) pairs.
+
+    A marker run after the sentence's final punctuation ("... Beijing. [1]")
+    belongs to that sentence, whether the sentence splitter puts it at the
+    start of the next span or in a span of its own.
+    """
+    claims: list[tuple[str, list[int]]] = []
+    text = draft.strip()
+    for s, e in sentence_spans(text):
+        sent = text[s:e]
+        lead = re.match(r"(?:\s*\[\d{1,3}\])+", sent)
+        if lead and claims:  # "[1]" opening a span belongs to the sentence before it
+            claims[-1][1].extend(int(n) for n in re.findall(r"\d+", lead.group()))
+            sent = sent[lead.end():]
+        numbers = [int(n) for n in re.findall(r"\[(\d{1,3})\]", sent)]
+        plain = re.sub(r"\s+([.,;:!?])", r"\1", CITATION_RE.sub("", sent)).strip()
+        if plain.strip(".,;:!?\"'”’ "):
+            claims.append((plain, numbers))
+        elif claims:
+            claims[-1][1].extend(numbers)
+    return claims
+
+
+def verify(draft: str, passages: list[Passage], scorer: SupportScorer) -> Verified:
+    by_number = {p.number: p for p in passages}
+    kept: list[str] = []
+    cited: set[int] = set()
+    out = Verified("", [])
+    for sentence, numbers in split_claims(draft):
+        valid = list(dict.fromkeys(n for n in numbers if n in by_number))
+        out.dropped_markers += [n for n in numbers if n not in by_number]
+        if valid and scorer.supports(sentence, [by_number[n].text for n in valid]):
+            kept.append(sentence + "".join(f" [{n}]" for n in valid))
+            cited.update(valid)
+        else:
+            out.unsupported.append(sentence)
+    out.text = " ".join(kept)
+    out.citations = [Citation.of(by_number[n]) for n in sorted(cited)]
+    return out
