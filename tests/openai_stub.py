@@ -1,0 +1,94 @@
+"""A small OpenAI-compatible HTTP server on 127.0.0.1 that replays scripted replies.
+
+    with ScriptedOpenAI() as server:
+        server.enqueue("Beijing [1].")              # a normal reply
+        server.enqueue(status=500)                   # an HTTP error
+        os.environ["RAG_LLM_BASE_URL"] = server.url  # http://127.0.0.1:PORT/v1
+
+It serves POST /v1/chat/completions (plain JSON, or server-sent events when the
+request asks to stream) and GET /v1/models, and keeps every request body in
+`.requests`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class ScriptedOpenAI:
+    def __init__(self, model: str = "scripted-model") -> None:
+        self.model = model
+        self.replies: list[dict] = []
+        self.requests: list[dict] = []
+        self._lock = threading.Lock()
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # keep test output quiet
+                pass
+
+            def _send(self, status: int, body: bytes, ctype: str = "application/json") -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self):
+                if self.path.rstrip("/").endswith("/models"):
+                    self._send(200, json.dumps({"object": "list", "data": [{"id": stub.model, "object": "model"}]}).encode())
+                else:
+                    self._send(404, b'{"error": {"message": "not found"}}')
+
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length", 0))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                with stub._lock:
+                    stub.requests.append(body)
+                    reply = stub.replies.pop(0) if stub.replies else {"content": "I don't know - the documents don't say."}
+                if reply.get("delay"):
+                    time.sleep(reply["delay"])
+                if reply.get("status", 200) != 200:
+                    self._send(reply["status"], json.dumps({"error": {"message": "scripted error"}}).encode())
+                    return
+                if reply.get("raw") is not None:
+                    self._send(200, reply["raw"].encode())
+                    return
+                content = reply["content"]
+                if body.get("stream"):
+                    chunks = [content[i:i + 8] for i in range(0, len(content), 8)]
+                    events = [{"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": stub.model,
+                               "choices": [{"index": 0, "delta": {"role": "assistant", "content": c}, "finish_reason": None}]}
+                              for c in chunks]
+                    events.append({"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": stub.model,
+                                   "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+                    data = "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"
+                    self._send(200, data.encode(), "text/event-stream")
+                    return
+                self._send(200, json.dumps({
+                    "id": "c1", "object": "chat.completion", "created": 0, "model": stub.model,
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+                    "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+                }).encode())
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def enqueue(self, content: str | None = None, **reply) -> "ScriptedOpenAI":
+        if content is not None:
+            reply["content"] = content
+        with self._lock:
+            self.replies.append(reply)
+        return self
+
+    def __enter__(self) -> "ScriptedOpenAI":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()

@@ -1,0 +1,89 @@
+"""The citation guard and the answer pipeline, with deterministic fakes."""
+
+import pytest
+
+from rag.engine import answer, clean_question
+from rag.errors import BadInput
+from rag.extractive import Draft
+from rag.support import SupportScorer
+from rag.verify import split_claims, verify
+from tests.conftest import ListRetriever, ScriptedAnswerer, make_passages
+
+TEXT = ("The summit took place in Beijing between the two presidents.\n"
+        "Lavrov described the relationship as a duet with a balancing role.\n"
+        "Trade between the countries grew after sanctions were imposed.")
+
+
+@pytest.fixture
+def passages():
+    return make_passages(TEXT)
+
+
+@pytest.fixture
+def scorer(fake_embedder):
+    return SupportScorer(fake_embedder)
+
+
+def test_split_claims_attaches_trailing_markers():
+    assert split_claims("It was in Beijing. [1] Lavrov called it a “duet.” [2][3] Done [4].") == [
+        ("It was in Beijing.", [1]), ("Lavrov called it a “duet.”", [2, 3]), ("Done.", [4])]
+
+
+def test_out_of_range_markers_are_dropped(passages, scorer):
+    out = verify("The summit took place in Beijing between the two presidents [1][9].", passages, scorer)
+    assert out.text == "The summit took place in Beijing between the two presidents. [1]"
+    assert out.dropped_markers == [9]
+    assert [c.number for c in out.citations] == [1]
+    assert out.citations[0].text == TEXT[out.citations[0].start:out.citations[0].end]
+
+
+def test_unsupported_and_uncited_sentences_are_removed(passages, scorer):
+    draft = ("The summit took place in Beijing [1]. "
+             "The presidents signed 42 contracts worth 9 billion dollars [1]. "
+             "Lavrov described the relationship as a duet. "
+             "Trade grew after sanctions were imposed [2].")
+    out = verify(draft, passages, scorer)
+    assert out.text == "The summit took place in Beijing. [1]"
+    assert out.unsupported == [
+        "The presidents signed 42 contracts worth 9 billion dollars.",
+        "Lavrov described the relationship as a duet.",  # cites nothing
+        "Trade grew after sanctions were imposed.",  # cites the wrong passage
+    ]
+
+
+def test_invented_names_are_not_supported(passages, scorer):
+    assert not scorer.supports("The summit took place in Beijing with Medvedev.", [passages[0].text])
+    assert scorer.supports("The summit took place in Beijing.", [passages[0].text])
+
+
+def test_pipeline_refuses_when_guard_removes_everything(passages, scorer):
+    answerer = ScriptedAnswerer("Putin and Xi met on the Moon in 1999 [7].")
+    a = answer("Where did they meet?", retriever=ListRetriever(passages), answerer=answerer, scorer=scorer)
+    assert a.refused and a.citations == []
+    assert a.unsupported == ["Putin and Xi met on the Moon in 1999."]
+    assert "don't say" in a.text
+    assert set(a.timings_ms) == {"retrieve", "answer", "verify", "total"}
+
+
+def test_pipeline_keeps_refusals_and_supported_answers(passages, scorer):
+    answerer = ScriptedAnswerer(Draft("The documents don't say.", refused=True),
+                                "Lavrov described the relationship as a duet [2].")
+    r = ListRetriever(passages)
+    first = answer("What is borscht?", retriever=r, answerer=answerer, scorer=scorer)
+    assert first.refused and first.citations == []
+    second = answer("What did Lavrov say?", retriever=r, answerer=answerer, scorer=scorer)
+    assert not second.refused
+    assert second.text == "Lavrov described the relationship as a duet. [2]"
+    assert second.to_json()["citations"][0]["number"] == 2
+    assert set(second.to_json()) == {"text", "citations", "refused", "unsupported"}
+
+
+@pytest.mark.parametrize("bad, message", [("", "empty"), ("   \n\t ", "empty"), ("x" * 2001, "limit"),
+                                          (None, "must be text")])
+def test_bad_questions(bad, message):
+    with pytest.raises(BadInput, match=message):
+        clean_question(bad)
+
+
+def test_control_characters_are_cleaned():
+    assert clean_question("Where\x00 did\x1b they\n meet?") == "Where did they meet?"

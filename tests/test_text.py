@@ -1,0 +1,36 @@
+from rag.question import analyse, has_type
+from rag.text import content_terms, sentences
+
+
+def test_sentences_respect_abbreviations_quotes_and_lists():
+    text = ("Challenging the U.S.-led order is hard. Dr. Smith met J. Doe in the U.S. Army. "
+            "He called it a “duet.” Then he left!\n\n- first item\n- second item")
+    assert sentences(text) == [
+        "Challenging the U.S.-led order is hard.",
+        "Dr. Smith met J. Doe in the U.S. Army.",
+        "He called it a “duet.”",
+        "Then he left!",
+        "- first item",
+        "- second item",
+    ]
+
+
+def test_content_terms_stem_and_drop_stopwords():
+    assert content_terms("What are the sanctions on Russia?") == ["sanction", "russia"]
+
+
+def test_answer_types():
+    assert analyse("How many hugs did they exchange?").answer_type == "number"
+    assert analyse("When did they meet?").answer_type == "date"
+    assert analyse("Who described the ties as a duet?").answer_type == "person"
+    assert analyse("Which city hosted the summit?").answer_type == "place"
+    assert analyse("Why does Russia need China?").answer_type == "other"
+
+
+def test_how_many_needs_a_count_of_the_counted_thing():
+    q = analyse("How many hugs did they exchange?")
+    assert not has_type("The two leaders exchanged rare hugs.", "number", q)
+    assert has_type("They exchanged three hugs.", "number", q)
+    who = analyse("Who took the photo?")
+    assert not has_type("This gesture was captured on camera.", "person", who)
+    assert has_type("The photo was taken by Anna Petrova.", "person", who)
