@@ -17,8 +17,10 @@ run: $(STAMP)
 
 chat: run
 
+# Unit and integration tests, then the offline evaluation gate on the test split.
 test: $(STAMP)
 	$(VENV)/bin/pytest -q
+	$(VENV)/bin/rag eval --split test --gate --out eval/out/gate
 
 eval: $(STAMP)
 	$(VENV)/bin/rag eval --split all --out eval/out

@@ -79,6 +79,10 @@ class CachedEmbedder:
         return np.stack([self._cache[t] for t in texts])
 
 
+    def forget(self, text: str) -> None:
+        self._cache.pop(text, None)
+
+
 def make_embedder(settings: Settings) -> Embedder:
     if settings.embeddings == "openai":
         return CachedEmbedder(OpenAIEmbedder(settings.openai_embed_model, settings.llm_api_key))

@@ -19,17 +19,30 @@ from dataclasses import dataclass
 
 from .answer import Passage
 from .embedding import Embedder
+from .followup import split_context
 from .question import analyse, has_type
 from .text import content_terms, sentence_spans, stem, words
 
-DENSE_WEIGHT = 0.6  # score = DENSE_WEIGHT * cosine + (1 - DENSE_WEIGHT) * overlap
-MIN_SCORE = 0.42  # below this the best sentence does not answer the question
-MIN_DENSE = 0.30
-NEAR_BEST = 0.85  # candidates within this ratio of the best may serve the answer type
-SECOND_SENTENCE = 0.92  # a second sentence joins when it scores this close to the first
-MAX_SENTENCES = 2
+
+
+@dataclass(frozen=True)
+class Params:
+    """Scoring weights and refusal thresholds, set on the golden set's dev split only
+    (python -m eval.tune prints the grid it searched)."""
+
+    dense_weight: float = 0.6  # score = dense_weight * cosine + (1 - dense_weight) * overlap
+    min_score: float = 0.38  # below this the best sentence does not answer the question
+    min_dense: float = 0.25
+    near_best: float = 0.85  # candidates within this ratio of the best may serve the answer type
+    second: float = 0.90  # a second sentence joins when it scores this close to the first
+    follow_on: float = 0.75  # ... or when it continues the first ("This partnership ...") this close
+    context_weight: float = 0.5  # weight of words carried over from earlier turns
+    max_sentences: int = 2
+    common_share: float = 0.5  # names in more than this share of chunks are the topic, not an answer
+
 
 TYPE_REASON = {"number": "no figure", "date": "no date", "person": "no name", "place": "no place"}
+FOLLOW_ON = {"this", "these", "that", "those", "it", "its", "he", "she", "they", "their", "such"}
 
 
 @dataclass(frozen=True)
@@ -62,6 +75,10 @@ class CorpusStats:
     def idf(self, term: str) -> float:
         return math.log(1 + self.n / (self.df.get(term, 0) + 0.5))
 
+    def share(self, word: str) -> float:
+        """Share of chunks that contain the word."""
+        return self.df.get(stem(word.lower()), 0) / self.n
+
     def mentions(self, name: str) -> bool:
         """True when every word of the name occurs in the documents."""
         return all(w in self.words or stem(w) in self.df for w in words(name))
@@ -76,52 +93,75 @@ def refusal(question: str, reason: str = "") -> Draft:
 class ExtractiveAnswerer:
     name = "extractive"
 
-    def __init__(self, embedder: Embedder, stats: CorpusStats) -> None:
+    def __init__(self, embedder: Embedder, stats: CorpusStats, params: Params | None = None) -> None:
         self.embedder = embedder
         self.stats = stats
+        self.p = params or Params()
 
     def candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
+        """Every sentence of the passages, best first.
+
+        A condensed follow-up ("Why? (about: ...)") is scored mostly on its own
+        words; the carried-over context counts with weight context_weight.
+        """
         spans = [(p, p.text[s:e]) for p in passages for s, e in sentence_spans(p.text)]
         if not spans:
             return []
-        q_terms = set(content_terms(question))
-        weights = {t: self.stats.idf(t) for t in q_terms}
+        focus, context = split_context(question)
+        weights = {t: self.stats.idf(t) * self.p.context_weight for t in content_terms(context)}
+        weights.update({t: self.stats.idf(t) for t in content_terms(focus)})
         total = sum(weights.values()) or 1.0
-        vecs = self.embedder.embed([question] + [s for _, s in spans])
-        dense = vecs[1:] @ vecs[0]
+        queries = [focus] + ([question] if context else [])
+        vecs = self.embedder.embed(queries + [s for _, s in spans])
+        sims = vecs[len(queries):] @ vecs[: len(queries)].T
+        dense = sims[:, 0] if not context else (1 - self.p.context_weight) * sims[:, 0] + self.p.context_weight * sims[:, 1]
         out = []
         for (p, sent), d in zip(spans, dense):
             terms = set(content_terms(sent)) | set(content_terms(p.heading))
             overlap = sum(w for t, w in weights.items() if t in terms) / total
-            score = DENSE_WEIGHT * float(d) + (1 - DENSE_WEIGHT) * overlap
+            score = self.p.dense_weight * float(d) + (1 - self.p.dense_weight) * overlap
             out.append(Candidate(p, sent, score, float(d), overlap))
         return sorted(out, key=lambda c: c.score, reverse=True)
 
+    def _follows(self, first: Candidate, other: Candidate) -> bool:
+        """Is `other` the sentence right after `first` in its passage, opening with a reference?"""
+        if other.passage.number != first.passage.number:
+            return False
+        end = first.passage.text.find(first.text) + len(first.text)
+        rest = first.passage.text[end:].lstrip()
+        opener = other.text.split(None, 1)[0].lower().strip("“\"'") if other.text.split() else ""
+        return rest.startswith(other.text) and opener in FOLLOW_ON
+
     def draft(self, question: str, passages: list[Passage]) -> Draft:
-        info = analyse(question)
+        p = self.p
+        focus, _ = split_context(question)
+        info = analyse(focus)
         unknown = [n for n in info.names if not self.stats.mentions(n)]
         if unknown:
-            return refusal(question, f"they never mention {', '.join(unknown)}")
+            return refusal(focus, f"they never mention {', '.join(unknown)}")
         ranked = self.candidates(question, passages)
-        if not ranked or ranked[0].score < MIN_SCORE or ranked[0].dense < MIN_DENSE:
-            typed = info.answer_type != "other" and ranked
-            if typed and not any(has_type(c.text, info.answer_type, info) for c in ranked[:3]):
-                return refusal(question, f"the closest passages give {TYPE_REASON[info.answer_type]}")
-            return refusal(question, "no passage is about this")
+        common = lambda w: self.stats.share(w) > p.common_share  # noqa: E731
+        typed = info.answer_type != "other"
+        if not ranked or ranked[0].score < p.min_score or ranked[0].dense < p.min_dense:
+            if typed and ranked and not any(has_type(c.text, info.answer_type, info, common) for c in ranked[:3]):
+                return refusal(focus, f"the closest passages give {TYPE_REASON[info.answer_type]}")
+            return refusal(focus, "no passage is about this")
         best = ranked[0]
-        pool = [c for c in ranked if c.score >= NEAR_BEST * best.score]
-        if info.answer_type != "other":
-            pool = [c for c in pool if has_type(c.text, info.answer_type, info)]
+        pool = [c for c in ranked if c.score >= p.near_best * best.score]
+        if typed:
+            pool = [c for c in pool if has_type(c.text, info.answer_type, info, common)]
             if not pool:
-                return refusal(question, f"the closest passages give {TYPE_REASON[info.answer_type]}")
+                return refusal(focus, f"the closest passages give {TYPE_REASON[info.answer_type]}")
         chosen = [pool[0]]
-        for c in pool[1:]:
-            if len(chosen) >= MAX_SENTENCES:
+        for c in ranked:
+            if len(chosen) >= p.max_sentences:
                 break
-            if c.score >= SECOND_SENTENCE * chosen[0].score and c.text not in {x.text for x in chosen}:
+            if c.text in {x.text for x in chosen}:
+                continue
+            if (c in pool and c.score >= p.second * chosen[0].score) or (
+                    c.score >= p.follow_on * chosen[0].score and self._follows(chosen[0], c)):
                 chosen.append(c)
         # Keep document order within a passage, best passage first.
         first = chosen[0].passage.number
         chosen.sort(key=lambda c: (c.passage.number != first, c.passage.number, c.passage.text.find(c.text)))
         return Draft(" ".join(f"{c.text} [{c.passage.number}]" for c in chosen))
-

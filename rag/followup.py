@@ -33,12 +33,25 @@ def topic(question: str) -> str:
     return " ".join(tokens)
 
 
+CONTEXT_RE = re.compile(r"^(?P<focus>.*?)\s*\(about: (?P<context>.*)\)\??$", re.DOTALL)
+MAX_CONTEXT_WORDS = 16
+
+
+def split_context(question: str) -> tuple[str, str]:
+    """("Why did they do that?", "Putin and Xi sign") from a condensed question."""
+    m = CONTEXT_RE.match(question)
+    if not m:
+        return question, ""
+    return m.group("focus").rstrip("?") + "?", m.group("context")
+
+
 def condense_offline(question: str, history: list[tuple[str, str]]) -> str:
     """history: (standalone question, answer text) pairs, oldest first."""
     if not history or not needs_context(question):
         return question
-    prev_q, prev_a = history[-1]
-    person = next(iter(names(prev_q) or names(prev_a)), "")
+    prev_standalone, prev_a = history[-1]
+    prev_q, prev_context = split_context(prev_standalone)
+    person = next(iter(names(prev_q) or names(prev_context) or names(prev_a)), "")
     resolved = question
     if person:
         def swap(m: re.Match) -> str:
@@ -47,4 +60,8 @@ def condense_offline(question: str, history: list[tuple[str, str]]) -> str:
         resolved, n = re.subn(r"\b(" + "|".join(PERSONAL) + r")\b", swap, question, flags=re.IGNORECASE)
         if n and not re.search(OTHER_REFS, resolved.lower()) and not re.search(ELLIPSIS, resolved.lower()):
             return resolved
-    return f"{resolved.rstrip().rstrip('?')} (about: {topic(prev_q)})?"
+    context = topic(prev_q)
+    if prev_context:  # carry one level of older context, bounded
+        context = f"{context}; {prev_context}"
+    context = " ".join(context.split()[:MAX_CONTEXT_WORDS])
+    return f"{resolved.rstrip().rstrip('?')} (about: {context})?"

@@ -22,7 +22,7 @@ TYPE_PATTERNS = [
     ("date", r"^(when)\b|\b(what|which) (year|date|day|month|time)\b|\bwhat time\b|\bhow long ago\b|\bon what date\b|\bin what year\b"),
     ("number", r"\bhow (many|much|long|old|often|large|big)\b|\b(what|which) (percentage|number|amount|share|proportion|volume|value|size|total|figure|sum|price|cost)\b|\bthe (number|amount|volume|value|size|total|cost|price|percentage) of\b"),
     ("person", r"^(who|whom|whose)\b|\b(which|what) (person|leader|official|minister|journalist|photographer|reporter|spokesman|spokesperson|president|diplomat)\b|\bname of the\b|\bwho\b"),
-    ("place", r"^where\b|\b(which|what) (city|country|place|location|venue|capital|region|sea|ocean)\b|\bwhere\b"),
+    ("place", r"^where\b|\b(which|what) (city|cities|country|countries|place|places|location|locations|venue|capital|region|regions|sea|seas|ocean|building|province|town|port|base)\b|\bwhere\b"),
 ]
 
 QUESTION_WORDS = {"what", "who", "whom", "whose", "where", "when", "why", "how", "which", "is", "are",
@@ -63,8 +63,13 @@ def analyse(question: str) -> QuestionInfo:
     return QuestionInfo(question, answer_type(question), names(question))
 
 
-def has_type(sentence: str, kind: str, question: QuestionInfo) -> bool:
-    """Does the sentence contain something of the asked-for kind?"""
+def has_type(sentence: str, kind: str, question: QuestionInfo, common=lambda name: False) -> bool:
+    """Does the sentence contain something of the asked-for kind?
+
+    For a person or place that is a name the question does not already hold and
+    that is not `common` (a name the documents mention nearly everywhere, such
+    as their main subjects, answers no "who" or "where").
+    """
     low = sentence.lower()
     if kind == "number":
         counted = re.search(r"\bhow many\s+(?:of\s+the\s+)?([a-z\-]+)", question.text.lower())
@@ -81,5 +86,5 @@ def has_type(sentence: str, kind: str, question: QuestionInfo) -> bool:
     if kind in ("person", "place"):
         asked = {w.lower() for n in question.names for w in n.split()}
         body = sentence.split(None, 1)[1] if " " in sentence else ""
-        return any(w.lower() not in asked for n in names(body) for w in n.split())
+        return any(w.lower() not in asked and not common(w) for n in names(body) for w in n.split())
     return True

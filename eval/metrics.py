@@ -1,0 +1,110 @@
+"""Offline metrics: retrieval, answers, refusals, citations (ALCE-style) and latency.
+
+Each function takes plain values (items, answers, passages) and returns
+numbers in [0, 1] (latency in ms), so the baseline and our pipeline are scored
+by the same code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from rag.support import SupportScorer
+from rag.text import normalize, strip_citations
+from rag.verify import split_claims
+
+
+def span_ranges(spans, source: str) -> list[tuple[int, int]]:
+    out = []
+    for s in spans:
+        at = source.find(s)
+        if at >= 0:
+            out.append((at, at + len(s)))
+    return out
+
+
+def overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def retrieval_scores(item, passages, source: str) -> dict:
+    """hit (any relevant passage retrieved), reciprocal rank, recall of supporting spans."""
+    gold = span_ranges(item.supporting_spans, source)
+    if not gold:
+        return {}
+    ranks = [i for i, p in enumerate(passages, start=1) if any(overlaps((p.start, p.end), g) for g in gold)]
+    covered = sum(any(overlaps((p.start, p.end), g) for p in passages) for g in gold)
+    return {"hit": float(bool(ranks)), "rr": 1.0 / ranks[0] if ranks else 0.0, "recall": covered / len(gold)}
+
+
+def fact_found(fact: str, answer: str) -> bool:
+    text = f" {normalize(answer)} "
+    return any(f" {normalize(alt)} " in text for alt in fact.split("|") if normalize(alt))
+
+
+def key_fact_score(item, answer_text: str) -> float:
+    if not item.key_facts:
+        return 1.0
+    return sum(fact_found(f, answer_text) for f in item.key_facts) / len(item.key_facts)
+
+
+def token_f1(prediction: str, reference: str) -> float:
+    pred = normalize(strip_citations(prediction)).split()
+    ref = normalize(reference).split()
+    common = Counter(pred) & Counter(ref)
+    same = sum(common.values())
+    if not pred or not ref or same == 0:
+        return 0.0
+    precision, recall = same / len(pred), same / len(ref)
+    return 2 * precision * recall / (precision + recall)
+
+
+def citation_scores(answer, sources: dict[str, str], scorer: SupportScorer) -> dict:
+    """Per answer: markers and valid markers; sentences and supported sentences (ALCE
+    recall); citations and needed citations (ALCE precision)."""
+    by_number = {c.number: c for c in answer.citations}
+    retrieved = {p.number for p in answer.passages}
+    markers = [int(n) for n in re.findall(r"\[(\d{1,3})\]", answer.text)]
+    valid = 0
+    for n in markers:
+        c = by_number.get(n)
+        src = sources.get(c.source) if c else None
+        if c and n in retrieved and src is not None and src[c.start:c.end] == c.text:
+            valid += 1
+    sentences = supported = cites = needed = 0
+    for sentence, numbers in split_claims(answer.text):
+        texts = {n: by_number[n].text for n in dict.fromkeys(numbers) if n in by_number}
+        sentences += 1
+        whole = scorer.supports(sentence, list(texts.values())) if texts else False
+        supported += whole
+        for n in texts:
+            cites += 1
+            alone = scorer.supports(sentence, [texts[n]])
+            rest = [t for m, t in texts.items() if m != n]
+            # ALCE: a citation is irrelevant when it cannot support the sentence alone
+            # and the others support it without it.
+            irrelevant = not alone and whole and bool(rest) and scorer.supports(sentence, rest)
+            needed += not irrelevant and (alone or whole)
+    return {"markers": len(markers), "valid": valid, "sentences": sentences, "supported": supported,
+            "citations": cites, "needed": needed}
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    v = sorted(values)
+    k = (len(v) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(v) - 1)
+    return v[lo] + (v[hi] - v[lo]) * (k - lo)
+
+
+def mean(values) -> float:
+    values = list(values)
+    return sum(values) / len(values) if values else 0.0
+
+
+def balanced_accuracy(labels: list[bool], predictions: list[bool]) -> float:
+    pos = [p for l, p in zip(labels, predictions) if l]
+    neg = [not p for l, p in zip(labels, predictions) if not l]
+    return (mean(pos) + mean(neg)) / 2

@@ -1,0 +1,228 @@
+"""`rag eval`: run the golden set through our pipeline and the plain LlamaIndex baseline.
+
+Writes OUT/results.json (metrics, per-question verdicts) and OUT/report.html;
+--compare OLD_DIR prints what changed; --gate fails (exit 1) when a metric
+crosses a threshold in eval/thresholds.json. Everything runs offline.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from . import golden, metrics
+from rag.text import strip_citations
+
+from .golden import EVAL_DIR
+
+THRESHOLDS = EVAL_DIR / "thresholds.json"
+
+
+def _progress(items, desc: str):
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, unit="q", file=sys.stderr, leave=False)
+
+
+def summarize(records: list[tuple], sources: dict[str, str], scorer) -> dict:
+    """records: (item, answer) pairs -> nested metrics."""
+    retrieval, facts, f1s, cites = [], [], [], []
+    answerable = [(i, a) for i, a in records if i.answerable]
+    unanswerable = [(i, a) for i, a in records if not i.answerable]
+    for item, ans in records:
+        src = sources.get(ans.passages[0].source, "") if ans.passages else next(iter(sources.values()), "")
+        if item.answerable:
+            r = metrics.retrieval_scores(item, ans.passages, src)
+            if r:
+                retrieval.append(r)
+            facts.append(0.0 if ans.refused else metrics.key_fact_score(item, ans.text))
+            f1s.append(0.0 if ans.refused else metrics.token_f1(ans.text, item.reference_answer))
+        if not ans.refused:
+            cites.append(metrics.citation_scores(ans, sources, scorer))
+    total = lambda key: sum(c[key] for c in cites)  # noqa: E731
+    latencies = {stage: [a.timings_ms[stage] for _, a in records if stage in a.timings_ms]
+                 for stage in ("retrieve", "answer", "verify", "total")}
+    return {
+        "count": {"questions": len(records), "answerable": len(answerable), "unanswerable": len(unanswerable)},
+        "retrieval": {"hit_rate": metrics.mean(r["hit"] for r in retrieval),
+                      "mean_passage_chars": metrics.mean(len(p.text) for _, a in records for p in a.passages),
+                      "mrr": metrics.mean(r["rr"] for r in retrieval),
+                      "recall": metrics.mean(r["recall"] for r in retrieval)},
+        "answers": {"key_fact_accuracy": metrics.mean(facts), "token_f1": metrics.mean(f1s),
+                    "all_facts_rate": metrics.mean(f == 1.0 for f in facts),
+                    # long answers find key facts more easily: show the length beside them
+                    "mean_words": metrics.mean(len(strip_citations(a.text).split()) for _, a in records if not a.refused)},
+        "refusal": {"negative_rejection": metrics.mean(a.refused for _, a in unanswerable),
+                    "false_refusal": metrics.mean(a.refused for _, a in answerable)},
+        "citations": {"validity": total("valid") / total("markers") if total("markers") else 0.0,
+                      "recall": total("supported") / total("sentences") if total("sentences") else 0.0,
+                      "precision": total("needed") / total("citations") if total("citations") else 0.0},
+        "latency": {"p50_ms": metrics.percentile(latencies["total"], 0.5),
+                    "p95_ms": metrics.percentile(latencies["total"], 0.95),
+                    "stages": {s: {"p50_ms": metrics.percentile(v, 0.5), "p95_ms": metrics.percentile(v, 0.95)}
+                               for s, v in latencies.items() if v and s != "total"}},
+    }
+
+
+def verdicts(item, ans, sources: dict[str, str]) -> dict:
+    src = next(iter(sources.values()), "")
+    r = metrics.retrieval_scores(item, ans.passages, src) if item.answerable else {}
+    return {
+        "id": item.id, "split": item.split, "category": item.category, "question": item.question,
+        "understood_as": ans.question, "answerable": item.answerable, "reference": item.reference_answer,
+        "answer": ans.text, "refused": ans.refused, "unsupported": ans.unsupported,
+        "citations": [{"number": c.number, "source": c.source, "start": c.start, "end": c.end} for c in ans.citations],
+        "retrieved": [[p.start, p.end] for p in ans.passages],
+        "hit": r.get("hit"), "key_facts": None if ans.refused or not item.answerable else metrics.key_fact_score(item, ans.text),
+        "refusal_ok": ans.refused != item.answerable,
+        "latency_ms": round(ans.timings_ms.get("total", 0.0), 1),
+    }
+
+
+def scorer_accuracy(scorer) -> dict:
+    out = {}
+    for split in golden.SPLITS:
+        labels = golden.support_labels(split)
+        preds = [scorer.supports(d["sentence"], [d["passage"]]) for d in labels]
+        out[split] = metrics.balanced_accuracy([d["supported"] for d in labels], preds)
+    return {"balanced_accuracy": out, "threshold": scorer.threshold, "lex_weight": scorer.lex_weight,
+            "labelled_pairs": len(golden.support_labels("all"))}
+
+
+def flatten(d: dict, prefix: str = "") -> dict[str, float]:
+    out = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(flatten(v, key + "."))
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            out[key] = float(v)
+    return out
+
+
+def gate(results: dict, thresholds: dict) -> list[str]:
+    flat = flatten({k: v for k, v in results.items() if k not in ("items", "baseline_items")})
+    failures = []
+    for key, low in thresholds.get("min", {}).items():
+        if key not in flat:
+            failures.append(f"{key}: missing from results")
+        elif flat[key] < low:
+            failures.append(f"{key} = {flat[key]:.3f} is below the threshold {low}")
+    for key, high in thresholds.get("max", {}).items():
+        if key not in flat:
+            failures.append(f"{key}: missing from results")
+        elif flat[key] > high:
+            failures.append(f"{key} = {flat[key]:.3f} is above the limit {high}")
+    return failures
+
+
+def compare(results: dict, old_dir: Path) -> list[tuple[str, float, float]]:
+    old = json.loads((old_dir / "results.json").read_text(encoding="utf-8"))
+    skip = ("items", "baseline_items", "config")
+    new_flat = flatten({k: v for k, v in results.items() if k not in skip})
+    old_flat = flatten({k: v for k, v in old.items() if k not in skip})
+    return [(k, old_flat[k], new_flat[k]) for k in new_flat if k in old_flat and abs(new_flat[k] - old_flat[k]) > 1e-9]
+
+
+def run(split: str = "test", answerer: str = "extractive", baseline: bool = True, judge: bool = False,
+        index_dir: Path | None = None) -> dict:
+    from rag import Chat
+    from rag.engine import Engine
+    from rag.settings import Settings
+
+    with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:
+        tmp_path = Path(index_dir or tmp)
+        settings = Settings.from_env().with_(data_dir=tmp_path / "ours", answerer=answerer)
+        seeds = sorted(settings.seeds_dir.glob("*.txt")) + sorted(settings.seeds_dir.glob("*.md"))
+        sources = {p.name: p.read_text(encoding="utf-8") for p in seeds}
+        t0 = time.perf_counter()
+        engine = Engine(settings)
+        engine.ask("warm-up question about the documents")  # load models before timing
+        items = golden.questions(split)
+        convs = golden.conversations(split)
+        singles = [(item, engine.ask(item.question)) for item in _progress(items, "questions")]
+        turns = []
+        for conv in _progress(convs, "conversations"):
+            chat = Chat(engine)
+            turns += [(t, chat.ask(t.question)) for t in conv.turns]
+        results = {
+            "config": {"split": split, "answerer": answerer, "top_k": settings.top_k,
+                       "embeddings": engine.embedder.name, "questions": len(items), "conversations": len(convs)},
+            **summarize(singles, sources, engine.scorer),
+            "conversations": summarize(turns, sources, engine.scorer),
+            "support_scorer": scorer_accuracy(engine.scorer),
+            "items": [verdicts(i, a, sources) for i, a in singles + turns],
+        }
+        if baseline:
+            from .baseline import PlainLlamaIndex
+
+            llm = engine.llm._llm if answerer == "llm" else None
+            plain = PlainLlamaIndex(seeds, tmp_path / "baseline", llm=llm)
+            plain.ask("warm-up question about the documents")
+            base = [(item, plain.ask(item.question)) for item in _progress(items, "baseline")]
+            base_turns = [(t, plain.ask(t.question)) for c in convs for t in c.turns]
+            results["baseline"] = {**summarize(base, sources, engine.scorer),
+                                   "conversations": summarize(base_turns, sources, engine.scorer),
+                                   "description": plain.__doc__ or plain.name}
+            results["baseline_items"] = [verdicts(i, a, sources) for i, a in base]
+        if judge:
+            from .judge import judge_answers
+
+            results["judge"] = judge_answers(engine, singles)
+        results["config"]["seconds"] = round(time.perf_counter() - t0, 1)
+    return results
+
+
+def print_summary(results: dict, out=sys.stdout) -> None:
+    rows = [("retrieval", "hit_rate"), ("retrieval", "mrr"), ("retrieval", "recall"),
+            ("retrieval", "mean_passage_chars"), ("answers", "key_fact_accuracy"), ("answers", "token_f1"),
+            ("answers", "mean_words"), ("refusal", "negative_rejection"),
+            ("refusal", "false_refusal"), ("citations", "validity"), ("citations", "recall"),
+            ("citations", "precision"), ("latency", "p50_ms"), ("latency", "p95_ms")]
+    base = results.get("baseline", {})
+    print(f"{'metric':32s} {'ours':>9s} {'baseline':>9s}", file=out)
+    for group, key in rows:
+        ours = results[group][key]
+        theirs = base.get(group, {}).get(key)
+        fmt = (lambda v: f"{v:9.1f}") if group == "latency" or key.startswith("mean_") else (lambda v: f"{v:9.3f}")
+        print(f"{group + '.' + key:32s} {fmt(ours)} {fmt(theirs) if theirs is not None else '        -'}", file=out)
+    conv = results["conversations"]
+    print(f"{'conversations.key_fact_accuracy':32s} {conv['answers']['key_fact_accuracy']:9.3f}", file=out)
+    print(f"{'conversations.negative_rejection':32s} {conv['refusal']['negative_rejection']:9.3f}", file=out)
+    ba = results["support_scorer"]["balanced_accuracy"]
+    print(f"support scorer balanced accuracy: dev {ba['dev']:.3f}, test {ba['test']:.3f}", file=out)
+
+
+def main(args) -> int:
+    from rag.errors import BadInput
+
+    from .report import write_report
+
+    if args.answerer == "llm":
+        from rag.settings import Settings
+
+        if not Settings.from_env().llm_configured:
+            raise BadInput("--answerer llm needs OPENAI_API_KEY or RAG_LLM_BASE_URL")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    results = run(args.split, args.answerer, baseline=not args.no_baseline, judge=args.judge)
+    changes = compare(results, Path(args.compare)) if args.compare else None
+    (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    write_report(results, out / "report.html", changes)
+    print_summary(results)
+    if changes is not None:
+        print(f"\nchanged since {args.compare}:")
+        for key, old, new in changes:
+            print(f"  {key:40s} {old:9.3f} -> {new:9.3f}")
+    print(f"\nwrote {out / 'results.json'} and {out / 'report.html'} in {results['config']['seconds']} s")
+    if args.gate:
+        failures = gate(results, json.loads(THRESHOLDS.read_text(encoding="utf-8")))
+        for f in failures:
+            print(f"GATE FAILED: {f}", file=sys.stderr)
+        if failures:
+            return 1
+        print("gate: every metric within eval/thresholds.json")
+    return 0
