@@ -8,6 +8,7 @@ library's vector retriever can use it.
 
 from __future__ import annotations
 
+import threading
 from typing import Protocol
 
 import numpy as np
@@ -66,21 +67,27 @@ class CachedEmbedder:
         self.name = inner.name
         self.maxsize = maxsize
         self._cache: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
-        if missing:
-            for text, vec in zip(missing, self.inner.embed(missing)):
-                self._cache[text] = vec
-            while len(self._cache) > self.maxsize:
-                self._cache.pop(next(iter(self._cache)))
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        return np.stack([self._cache[t] for t in texts])
+        with self._lock:
+            found = {t: self._cache[t] for t in texts if t in self._cache}
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            fresh = dict(zip(missing, self.inner.embed(missing)))
+            found.update(fresh)
+            with self._lock:
+                self._cache.update(fresh)
+                while len(self._cache) > self.maxsize:
+                    self._cache.pop(next(iter(self._cache)))
+        return np.stack([found[t] for t in texts])
 
 
     def forget(self, text: str) -> None:
-        self._cache.pop(text, None)
+        with self._lock:
+            self._cache.pop(text, None)
 
 
 def make_embedder(settings: Settings) -> Embedder:

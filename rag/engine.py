@@ -105,9 +105,9 @@ class Engine:
 
     @property
     def stats(self) -> CorpusStats:
-        count = self.store.count()
-        if self._stats is None or self._stats[0] != count:
-            self._stats = (count, CorpusStats([n.get_content() for n in self.store.nodes()]))
+        version = self.store.version
+        if self._stats is None or self._stats[0] != version:
+            self._stats = (version, CorpusStats([n.get_content() for n in self.store.nodes()]))
         return self._stats[1]
 
     @property

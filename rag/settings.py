@@ -11,6 +11,7 @@ Variables (all optional):
   RAG_LLM_API_KEY    key for that server (falls back to OPENAI_API_KEY)
   RAG_EMBEDDINGS     local | openai (default local: the bundled all-MiniLM-L6-v2)
   RAG_OPENAI_EMBED_MODEL  model for RAG_EMBEDDINGS=openai (text-embedding-3-small)
+  RAG_UI_USERNAME, RAG_UI_PASSWORD  if both are set, the chat window asks for them
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ class Settings:
     chunk_size: int = 200  # tokens
     chunk_overlap: int = 40
     llm_timeout: float = 60.0
+    ui_username: str | None = None
+    ui_password: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> "Settings":
@@ -75,6 +78,8 @@ class Settings:
             llm_api_key=env.get("RAG_LLM_API_KEY", "").strip() or openai_key,
             embeddings=embeddings,
             openai_embed_model=env.get("RAG_OPENAI_EMBED_MODEL", "").strip() or "text-embedding-3-small",
+            ui_username=env.get("RAG_UI_USERNAME", "").strip() or None,
+            ui_password=env.get("RAG_UI_PASSWORD", "") or None,
         )
 
     @property

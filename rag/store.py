@@ -71,7 +71,13 @@ class Store:
                 f"not {embedder.name}; use another RAG_DATA_DIR or delete it and re-ingest"
             )
         self.vector_store = ChromaVectorStore(chroma_collection=self.collection)
-        self._nodes_cache: tuple[int, list] | None = None
+        self._nodes_cache: tuple[tuple, list] | None = None
+        self._writes = 0  # bumped by every write from this process
+
+    @property
+    def version(self) -> tuple[int, int]:
+        """Changes whenever the indexed content may have changed (count, or a write here)."""
+        return (self.count(), self._writes)
 
     def count(self) -> int:
         return self.collection.count()
@@ -114,12 +120,14 @@ class Store:
                 batch = fresh[lo : lo + EMBED_BATCH]
                 vectors = self.embedder.embed([self.embed_text(c) for c in batch]).tolist()
                 self.vector_store.add([self._to_node(c, v) for c, v in zip(batch, vectors)])
+                self._writes += 1
                 done += len(batch)
                 report.added += len(batch)
                 if progress:
                     progress(done, total)
             if stale:
                 self.collection.delete(ids=sorted(stale))
+                self._writes += 1
                 report.removed += len(stale)
         return report
 
@@ -130,6 +138,7 @@ class Store:
         for path in gone:
             ids = sorted(self._ids_for(path))
             self.collection.delete(ids=ids)
+            self._writes += 1
             removed += len(ids)
         return removed
 
@@ -137,13 +146,14 @@ class Store:
         ids = sorted(self._ids_for(str(path)))
         if ids:
             self.collection.delete(ids=ids)
+            self._writes += 1
         return len(ids)
 
     def nodes(self) -> list:
-        """Every indexed node (for the keyword retriever), cached until the count changes."""
-        n = self.count()
-        if self._nodes_cache is None or self._nodes_cache[0] != n:
-            self._nodes_cache = (n, self.vector_store.get_nodes(None))
+        """Every indexed node (for the keyword retriever), cached until the index changes."""
+        v = self.version
+        if self._nodes_cache is None or self._nodes_cache[0] != v:
+            self._nodes_cache = (v, self.vector_store.get_nodes(None))
         return self._nodes_cache[1]
 
 

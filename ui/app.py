@@ -1,0 +1,294 @@
+"""The Gradio chat window: a thin layer over rag.Engine.
+
+build_app() returns the Blocks without starting a server (tests build it
+freely); launch() serves it. The chat function is a generator that streams;
+the evidence panel shows what the selected answer cites, in place in its
+document. A REST endpoint `/ask` (gradio_client: client.predict(..., api_name="/ask"))
+answers headless callers.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import time
+from html import escape
+from pathlib import Path
+
+import gradio as gr
+
+from rag.answer import Answer
+from rag.errors import BadInput, RagError
+
+from .render import answer_html, banner_markdown, error_html, evidence_html
+
+log = logging.getLogger("rag.ui")
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+UPLOAD_SUFFIXES = (".txt", ".md")
+EXAMPLES = ["Where did Putin and Xi meet?", "Who is Sergey Lavrov?", "What did he call the relationship?",
+            "Why has Russia become dependent on China?", "How many hugs did they exchange?"]
+STREAM_WORDS = 3  # words per streamed update
+STREAM_PAUSE = 0.02
+
+CSS = """
+.rag-hidden { display: none !important; }
+.cite-chip { display: inline-block; min-width: 1.4em; padding: 0 .35em; margin: 0 .1em; border-radius: .7em;
+  border: 1px solid #2563eb; background: #dbeafe; color: #1e3a8a; font-size: .8em; line-height: 1.4em;
+  cursor: pointer; text-align: center; vertical-align: baseline; }
+.cite-chip:hover { background: #2563eb; color: white; }
+.cite-chip.static { cursor: default; }
+.rag-refusal { border-left: 4px solid #d97706; background: #fef3c7; color: #78350f; padding: .4em .6em; border-radius: 4px; }
+.rag-error { border-left: 4px solid #dc2626; background: #fee2e2; color: #7f1d1d; padding: .4em .6em; border-radius: 4px; }
+.rag-note { color: #6b7280; font-size: .85em; margin-top: .3em; }
+.rag-evidence .rag-q { font-weight: 600; margin-bottom: .5em; }
+.ev-card { border: 1px solid #e5e7eb; border-radius: 6px; padding: .5em .7em; margin-bottom: .6em; }
+.ev-card.active { border-color: #2563eb; box-shadow: 0 0 0 2px #bfdbfe; }
+.ev-head { font-size: .85em; color: #374151; margin-bottom: .3em; }
+mark.support { background: #fde68a; }
+.ev-removed { border: 1px dashed #dc2626; padding: .4em .7em; margin-bottom: .6em; color: #7f1d1d; }
+.ev-scores table { font-size: .85em; }
+.ev-context-title { font-weight: 600; margin-top: .6em; }
+.ev-context { max-height: 260px; overflow-y: auto; white-space: pre-wrap; font-size: .85em; border: 1px solid #e5e7eb;
+  border-radius: 6px; padding: .5em; background: #f9fafb; }
+mark.in-context { background: #bfdbfe; }
+"""
+
+# Citation chips live inside chat messages; a click writes "turn:n" into a hidden
+# textbox and presses a hidden button, whose handler redraws the evidence panel.
+HEAD = """
+<script>
+document.addEventListener('click', (ev) => {
+  const chip = ev.target.closest && ev.target.closest('.cite-chip:not(.static)');
+  if (!chip) return;
+  ev.preventDefault(); ev.stopPropagation();
+  const box = document.querySelector('#cite-target textarea, #cite-target input');
+  if (!box) return;
+  box.value = chip.dataset.turn + ':' + chip.dataset.n;
+  box.dispatchEvent(new Event('input', {bubbles: true}));
+  setTimeout(() => { const b = document.querySelector('#cite-show'); if (b) b.click(); }, 60);
+}, true);
+</script>
+"""
+
+SCROLL_JS = """
+() => {
+  setTimeout(() => {
+    const card = document.querySelector('.ev-card.active');
+    if (card) card.scrollIntoView({block: 'nearest'});
+    const mark = document.querySelector('.ev-context mark.in-context');
+    const box = document.querySelector('.ev-context');
+    if (mark && box) box.scrollTop = mark.offsetTop - box.offsetTop - 20;
+  }, 100);
+}
+"""
+
+
+def _engine_getter(engine):
+    holder = {"engine": engine}
+
+    def get():
+        if holder["engine"] is None:
+            from rag import default_engine
+
+            holder["engine"] = default_engine()
+        return holder["engine"]
+
+    return get
+
+
+def safe_name(name: str) -> str:
+    """A file name for the uploads folder: no folders, no odd characters."""
+    base = Path(name).name
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(base).stem).strip("._") or "document"
+    return f"{stem[:80]}{Path(base).suffix.lower()}"
+
+
+def build_app(engine=None) -> gr.Blocks:
+    get_engine = _engine_getter(engine)
+    settings = engine.settings if engine is not None else None
+    if settings is None:
+        from rag.settings import Settings
+
+        settings = Settings.from_env()
+
+    def respond(message, history, answers, top_k, answerer):
+        history = list(history or [])
+        answers = list(answers or [])
+        message = (message or "").strip()
+        if not message:
+            history.append({"role": "assistant", "content": error_html("Type a question first.")})
+            yield history, answers, gr.skip(), ""
+            return
+        history += [{"role": "user", "content": escape(message)},
+                    {"role": "assistant", "content": '<div class="rag-note">🔎 Searching the documents…</div>'}]
+        yield history, answers, gr.skip(), ""
+        try:
+            eng = get_engine()
+            turns = [(a.question, a.text) for a in answers]
+            result = eng.ask(message, turns, answerer=answerer, top_k=int(top_k))
+        except RagError as exc:
+            history[-1]["content"] = error_html(str(exc))
+            yield history, answers, gr.skip(), ""
+            return
+        except Exception as exc:  # never a traceback or a frozen spinner in the window
+            log.exception("answering failed")
+            history[-1]["content"] = error_html(f"Something went wrong ({type(exc).__name__}); see the server log.")
+            yield history, answers, gr.skip(), ""
+            return
+        turn = len(answers)
+        answers.append(result)
+        if not result.refused:
+            words = result.text.split(" ")
+            for i in range(STREAM_WORDS, len(words), STREAM_WORDS):
+                history[-1]["content"] = f'<div class="rag-answer">{escape(" ".join(words[:i]))} ▌</div>'
+                yield history, answers, gr.skip(), ""
+                time.sleep(STREAM_PAUSE)
+        history[-1]["content"] = answer_html(result, turn)
+        yield history, answers, evidence_html(result, turn), ""
+
+    def show(target, answers, show_scores, show_removed):
+        m = re.fullmatch(r"(\d+):(\d+)", (target or "").strip())
+        answers = answers or []
+        if not m or int(m.group(1)) >= len(answers):
+            return gr.skip()
+        turn, n = int(m.group(1)), int(m.group(2))
+        return evidence_html(answers[turn], turn, n, show_scores, show_removed)
+
+    def redraw(target, answers, show_scores, show_removed):
+        answers = answers or []
+        m = re.fullmatch(r"(\d+):(\d+)", (target or "").strip())
+        turn, n = (int(m.group(1)), int(m.group(2))) if m else (len(answers) - 1, None)
+        if not answers or turn >= len(answers):
+            return evidence_html(None, 0)
+        return evidence_html(answers[turn], turn, n, show_scores, show_removed)
+
+    def select_message(answers, show_scores, show_removed, evt: gr.SelectData):
+        answers = answers or []
+        turn = evt.index // 2 if isinstance(evt.index, int) else None
+        if turn is None or turn >= len(answers):
+            return gr.skip(), gr.skip()
+        return evidence_html(answers[turn], turn, None, show_scores, show_removed), f"{turn}:0"
+
+    def documents():
+        sources = get_engine().store.sources()
+        rows = [[Path(p).name, n, p] for p, n in sorted(sources.items())]
+        return gr.update(value=rows), gr.update(choices=[r[2] for r in rows], value=None)
+
+    def add_files(files, progress=gr.Progress()):
+        from rag.documents import read
+
+        if not files:
+            raise gr.Error("Choose one or more .txt or .md files first.")
+        eng = get_engine()
+        uploads = Path(eng.settings.data_dir) / "uploads"
+        docs, staged = [], []
+        try:
+            for f in files:
+                src = Path(getattr(f, "name", f))
+                if src.suffix.lower() not in UPLOAD_SUFFIXES:
+                    raise BadInput(f"{src.name}: only {', '.join(UPLOAD_SUFFIXES)} files can be added")
+                if src.stat().st_size > MAX_UPLOAD_BYTES:
+                    raise BadInput(f"{src.name} is larger than {MAX_UPLOAD_BYTES // 2**20} MiB")
+                read(src)  # binary, non-UTF-8 or empty files stop here, before anything is written
+                staged.append(src)
+            uploads.mkdir(parents=True, exist_ok=True)
+            for src in staged:
+                dest = uploads / safe_name(src.name)
+                shutil.copyfile(src, dest)
+                docs.append(read(dest))
+            report = eng.store.sync(docs, progress=lambda done, total: progress(done / max(total, 1), desc="embedding"))
+        except RagError as exc:
+            raise gr.Error(str(exc)) from None
+        table, choice = documents()
+        return f"Added {len(docs)} file(s): {report}.", table, choice, None
+
+    def remove_file(path):
+        if not path:
+            raise gr.Error("Pick an indexed file to remove.")
+        eng = get_engine()
+        removed = eng.store.remove(path)
+        uploads = (Path(eng.settings.data_dir) / "uploads").resolve()
+        if Path(path).parent.resolve() == uploads:
+            Path(path).unlink(missing_ok=True)
+        table, choice = documents()
+        return f"Removed {Path(path).name} ({removed} chunk(s)).", table, choice
+
+    def api_ask(question: str, top_k: int = 4, answerer: str = "auto") -> dict:
+        """Answer one question over the indexed documents; returns text, citations, refused, unsupported."""
+        try:
+            result = get_engine().ask(question, answerer=answerer, top_k=int(top_k))
+        except RagError as exc:
+            raise gr.Error(str(exc)) from None
+        return result.to_json() | {"question": result.question, "answerer": result.answerer}
+
+    with gr.Blocks(title="rag — grounded answers") as app:
+        gr.Markdown("## Ask your documents")
+        gr.Markdown(banner_markdown(settings), elem_id="mode-banner")
+        answers = gr.State([])
+        with gr.Tabs():
+            with gr.Tab("Chat"):
+                with gr.Row():
+                    with gr.Column(scale=3):
+                        chatbot = gr.Chatbot(label="Conversation", height=480, elem_id="chat",
+                                             buttons=["copy", "copy_all"], feedback_options=None)
+                        with gr.Row():
+                            box = gr.Textbox(placeholder="Ask about your documents…", show_label=False,
+                                             scale=5, elem_id="question", max_length=2000)
+                            send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                        gr.Examples(EXAMPLES, inputs=box, label="Try")
+                        clear = gr.Button("New chat", elem_id="new-chat")
+                        with gr.Accordion("Settings", open=False):
+                            top_k = gr.Slider(1, 10, value=settings.top_k, step=1, label="Passages retrieved (top-k)")
+                            answerer = gr.Radio(["auto", "extractive", "llm"], value=settings.answerer,
+                                                label="Answerer (llm needs an LLM configured)")
+                    with gr.Column(scale=2):
+                        gr.Markdown("### Evidence")
+                        with gr.Row():
+                            show_scores = gr.Checkbox(False, label="retrieval scores", elem_id="show-scores")
+                            show_removed = gr.Checkbox(True, label="removed sentences")
+                        evidence = gr.HTML(evidence_html(None, 0), elem_id="evidence")
+                        target = gr.Textbox(elem_id="cite-target", elem_classes=["rag-hidden"], show_label=False)
+                        show_btn = gr.Button("show", elem_id="cite-show", elem_classes=["rag-hidden"])
+            with gr.Tab("Documents", id="documents") as docs_tab:
+                table = gr.Dataframe(headers=["file", "chunks", "path"], interactive=False, elem_id="doc-table")
+                upload = gr.File(file_count="multiple", file_types=list(UPLOAD_SUFFIXES),
+                                 label=f"Add .txt or .md files (up to {MAX_UPLOAD_BYTES // 2**20} MiB each)",
+                                 elem_id="upload")
+                add_btn = gr.Button("Add to index", variant="primary", elem_id="add-docs")
+                status = gr.Markdown(elem_id="doc-status")
+                choice = gr.Dropdown(label="Indexed file", choices=[], elem_id="doc-choice")
+                remove_btn = gr.Button("Remove from index", variant="stop")
+
+        inputs = [box, chatbot, answers, top_k, answerer]
+        outputs = [chatbot, answers, evidence, box]
+        send.click(respond, inputs, outputs, api_visibility="private")
+        box.submit(respond, inputs, outputs, api_visibility="private")
+        clear.click(lambda: ([], [], evidence_html(None, 0), ""), None, [chatbot, answers, evidence, target],
+                    api_visibility="private")
+        show_btn.click(show, [target, answers, show_scores, show_removed], evidence,
+                       api_visibility="private").then(None, None, None, js=SCROLL_JS)
+        for toggle in (show_scores, show_removed):
+            toggle.change(redraw, [target, answers, show_scores, show_removed], evidence, api_visibility="private")
+        chatbot.select(select_message, [answers, show_scores, show_removed], [evidence, target],
+                       api_visibility="private")
+        docs_tab.select(documents, None, [table, choice], api_visibility="private")
+        add_btn.click(add_files, upload, [status, table, choice, upload], api_visibility="private")
+        remove_btn.click(remove_file, choice, [status, table, choice], api_visibility="private")
+        gr.api(api_ask, api_name="ask")
+    app.queue(default_concurrency_limit=4)
+    return app
+
+
+def launch_options(settings) -> dict:
+    auth = (settings.ui_username, settings.ui_password) if settings.ui_username and settings.ui_password else None
+    return {"css": CSS, "head": HEAD, "auth": auth, "share": False}
+
+
+def launch(host: str = "127.0.0.1", port: int = 7860, engine=None, block: bool = True):
+    from rag.settings import Settings
+
+    settings = engine.settings if engine is not None else Settings.from_env()
+    app = build_app(engine)
+    app.launch(server_name=host, server_port=port, prevent_thread_lock=not block, **launch_options(settings))
+    return app

@@ -1,0 +1,131 @@
+"""HTML for the chat window: answers with citation chips, the evidence panel, the mode banner.
+
+Pure functions of an Answer (no Gradio here), so they are unit-tested directly.
+Chips carry data-turn / data-n; a small script in ui/app.py turns a click into
+"show passage n of answer t" in the evidence panel.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from html import escape
+from pathlib import Path
+
+from rag.answer import Answer
+from rag.text import content_terms, sentence_spans
+from rag.verify import split_claims
+
+
+def answer_html(answer: Answer, turn: int) -> str:
+    """The chat bubble: text with [n] as clickable chips; refusals styled apart."""
+    if answer.refused:
+        return f'<div class="rag-refusal">🛈 {escape(answer.text)}</div>'
+
+    def chip(m: re.Match) -> str:
+        n = m.group(1)
+        return f'<button class="cite-chip" data-turn="{turn}" data-n="{n}" title="show source {n}">{n}</button>'
+
+    body = re.sub(r"\s?\[(\d{1,3})\]", lambda m: " " + chip(m), escape(answer.text))
+    extra = ""
+    if answer.unsupported:
+        extra = f'<div class="rag-note">{len(answer.unsupported)} unsupported sentence(s) removed — see the evidence panel</div>'
+    return f'<div class="rag-answer">{body}</div>{extra}'
+
+
+def error_html(message: str) -> str:
+    return f'<div class="rag-error">⚠️ {escape(message)}</div>'
+
+
+def banner_markdown(settings, answerer_label: str | None = None) -> str:
+    if settings.use_llm:
+        label = answerer_label or f"{settings.llm_model or 'gpt-4o-mini'} at {settings.llm_base_url or 'OpenAI'}"
+        return f"**Mode: LLM answers** ({escape(label)}), every sentence checked against its cited passage."
+    return ("**Mode: offline extractive** — answers are sentences quoted from your documents, each with its source. "
+            "For generated answers set `OPENAI_API_KEY`, or `RAG_LLM_BASE_URL` + `RAG_LLM_MODEL` for an "
+            "OpenAI-compatible server (Ollama, vLLM, llama.cpp), and restart.")
+
+
+def _support_spans(passage_text: str, claims: list[str]) -> list[tuple[int, int]]:
+    """Sentences of the passage that the answer's claims rest on (verbatim, else most overlap)."""
+    spans = sentence_spans(passage_text)
+    out = []
+    for claim in claims:
+        at = passage_text.find(claim)
+        if at >= 0:
+            out.append((at, at + len(claim)))
+            continue
+        terms = set(content_terms(claim))
+        best = max(spans, key=lambda s: len(terms & set(content_terms(passage_text[s[0]:s[1]]))), default=None)
+        if best:
+            out.append(best)
+    return sorted(set(out))
+
+
+def _marked(text: str, spans: list[tuple[int, int]], cls: str) -> str:
+    parts, pos = [], 0
+    for s, e in spans:
+        if s < pos:
+            continue
+        parts += [escape(text[pos:s]), f'<mark class="{cls}">', escape(text[s:e]), "</mark>"]
+        pos = e
+    parts.append(escape(text[pos:]))
+    return "".join(parts)
+
+
+@lru_cache(maxsize=32)
+def _document(path: str, mtime: float) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except OSError:
+        return None
+
+
+def document_text(path: str) -> str | None:
+    try:
+        return _document(path, Path(path).stat().st_mtime)
+    except OSError:
+        return None
+
+
+def evidence_html(answer: Answer | None, turn: int, active: int | None = None,
+                  show_scores: bool = False, show_removed: bool = True) -> str:
+    if answer is None:
+        return '<div class="rag-evidence empty">Ask a question: the passages an answer cites appear here.</div>'
+    claims_by_n: dict[int, list[str]] = {}
+    for sentence, numbers in split_claims(answer.text) if not answer.refused else []:
+        for n in numbers:
+            claims_by_n.setdefault(n, []).append(sentence.rstrip())
+    head = f'<div class="rag-q">Answer {turn + 1}: “{escape(answer.question)}”</div>'
+    cards = []
+    for c in answer.citations:
+        spans = _support_spans(c.text, claims_by_n.get(c.number, []))
+        cls = "ev-card active" if c.number == active else "ev-card"
+        cards.append(
+            f'<div class="{cls}" id="ev-{turn}-{c.number}"><div class="ev-head"><span class="cite-chip static">{c.number}</span> '
+            f'{escape(c.source)} · chars {c.start}–{c.end}' + (f' · <i>{escape(c.heading)}</i>' if c.heading else "")
+            + f'</div><div class="ev-text">{_marked(c.text, spans, "support")}</div></div>')
+    if answer.refused:
+        cards.append('<div class="ev-card refusal">No passage answers this question, so nothing is cited. '
+                     'The closest passages are listed under retrieval scores.</div>')
+    removed = ""
+    if show_removed and answer.unsupported:
+        items = "".join(f"<li>{escape(s)}</li>" for s in answer.unsupported)
+        removed = f'<div class="ev-removed"><b>Removed by the citation guard</b> (not supported by the cited passages):<ul>{items}</ul></div>'
+    scores = ""
+    if show_scores and answer.passages:
+        rows = "".join(f"<tr><td>[{p.number}]</td><td>{p.score:.4f}</td><td>{escape(p.source)}</td>"
+                       f"<td>{escape(p.heading)}</td></tr>" for p in answer.passages)
+        timings = ", ".join(f"{k} {v:.0f} ms" for k, v in answer.timings_ms.items())
+        scores = (f'<div class="ev-scores"><b>Retrieved passages</b> (reciprocal-rank fused score)<table>{rows}</table>'
+                  f"<div class=rag-note>{escape(timings)}</div></div>")
+    context = ""
+    target = next((c for c in answer.citations if c.number == active), answer.citations[0] if answer.citations else None)
+    if target is not None:
+        doc = document_text(target.path) if target.path else None
+        if doc is not None and doc[target.start:target.end] == target.text:
+            context = (f'<div class="ev-context-title">[{target.number}] in its document, {escape(target.source)}</div>'
+                       f'<div class="ev-context">{escape(doc[:target.start])}<mark class="passage in-context">'
+                       f'{escape(doc[target.start:target.end])}</mark>{escape(doc[target.end:])}</div>')
+    return f'<div class="rag-evidence">{head}{"".join(cards)}{removed}{scores}{context}</div>'
