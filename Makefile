@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run chat test eval bench clean
+.PHONY: run chat test eval bench clean browser
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -13,12 +13,19 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
+	$(VENV)/bin/rag ui
+
+chat: $(STAMP)
 	$(VENV)/bin/rag chat
 
-chat: run
+# The browser tests drive Debian's Chromium; install it when missing and we are root.
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		echo "Chromium missing: run 'sudo apt-get install chromium' for the browser tests"
 
 # Unit and integration tests, then the offline evaluation gate on the test split.
-test: $(STAMP)
+test: $(STAMP) browser
 	$(VENV)/bin/pytest -q
 	$(VENV)/bin/rag eval --split test --gate --out eval/out/gate
 

@@ -122,7 +122,11 @@ def cmd_remove(args) -> int:
 def cmd_ui(args) -> int:
     from ui.app import launch
 
-    launch(host=args.host, port=args.port)
+    from . import default_engine
+
+    engine = default_engine()  # index the seeds now, not on the first question
+    print(f"Chat window on http://{args.host}:{args.port} (Ctrl-C stops it)")
+    launch(host=args.host, port=args.port, engine=engine)
     return 0
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from .answer import Passage
 from .embedding import Embedder
 from .followup import split_context
-from .question import analyse, has_type
+from .question import analyse, anchored, has_type
 from .text import content_terms, sentence_spans, stem, words
 
 
@@ -152,13 +152,17 @@ class ExtractiveAnswerer:
             pool = [c for c in pool if has_type(c.text, info.answer_type, info, common)]
             if not pool:
                 return refusal(focus, f"the closest passages give {TYPE_REASON[info.answer_type]}")
+            if info.answer_type in ("person", "place"):  # a name next to the question's words first
+                pool.sort(key=lambda c: not anchored(c.text, info, common))
+                if anchored(pool[0].text, info, common):  # one anchored name answers it: no padding
+                    pool = [c for c in pool if anchored(c.text, info, common)]
         chosen = [pool[0]]
         for c in ranked:
             if len(chosen) >= p.max_sentences:
                 break
             if c.text in {x.text for x in chosen}:
                 continue
-            if (c in pool and c.score >= p.second * chosen[0].score) or (
+            if (c in pool and c.score >= p.second * chosen[0].score) or (not typed and
                     c.score >= p.follow_on * chosen[0].score and self._follows(chosen[0], c)):
                 chosen.append(c)
         # Keep document order within a passage, best passage first.

@@ -88,3 +88,25 @@ def has_type(sentence: str, kind: str, question: QuestionInfo, common=lambda nam
         body = sentence.split(None, 1)[1] if " " in sentence else ""
         return any(w.lower() not in asked and not common(w) for n in names(body) for w in n.split())
     return True
+
+
+PLACE_PREPOSITIONS = {"in", "at", "to", "near", "from", "inside", "outside", "across"}
+
+
+def anchored(sentence: str, question: QuestionInfo, common=lambda name: False, window: int = 8) -> bool:
+    """Does a new, uncommon name stand next to the question's own words? For a
+    person: within `window` words either side ("Lavrov has described" for "Who
+    described ..."). For a place: after them, behind a preposition ("meeting ...
+    in Beijing" for "Where did they meet?", not "conflict in Ukraine, the meeting")."""
+    from .text import content_terms
+
+    asked = {w.lower() for n in question.names for w in n.split()}
+    q_terms = set(content_terms(question.text)) - {stem(w) for w in asked}
+    tokens = words(sentence)
+    hits = [i for i, t in enumerate(tokens) if stem(t) in q_terms]
+    fresh = {w.lower() for n in names(sentence.split(None, 1)[1] if " " in sentence else "")
+             for w in n.split() if w.lower() not in asked and not common(w)}
+    spots = [i for i, t in enumerate(tokens) if t in fresh]
+    if question.answer_type == "place":
+        return any(0 < j - i <= window and tokens[j - 1] in PLACE_PREPOSITIONS for i in hits for j in spots)
+    return any(abs(i - j) <= window for i in hits for j in spots)

@@ -56,7 +56,7 @@ mark.in-context { background: #bfdbfe; }
 
 # Citation chips live inside chat messages; a click writes "turn:n" into a hidden
 # textbox and presses a hidden button, whose handler redraws the evidence panel.
-HEAD = """
+HEAD = r"""
 <script>
 document.addEventListener('click', (ev) => {
   const chip = ev.target.closest && ev.target.closest('.cite-chip:not(.static)');
@@ -64,7 +64,9 @@ document.addEventListener('click', (ev) => {
   ev.preventDefault(); ev.stopPropagation();
   const box = document.querySelector('#cite-target textarea, #cite-target input');
   if (!box) return;
-  box.value = chip.dataset.turn + ':' + chip.dataset.n;
+  const m = /cite-t(\d+)-n(\d+)/.exec(chip.className);
+  if (!m) return;
+  box.value = m[1] + ':' + m[2];
   box.dispatchEvent(new Event('input', {bubbles: true}));
   setTimeout(() => { const b = document.querySelector('#cite-show'); if (b) b.click(); }, 60);
 }, true);
@@ -198,8 +200,12 @@ def build_app(engine=None) -> gr.Blocks:
                 shutil.copyfile(src, dest)
                 docs.append(read(dest))
             report = eng.store.sync(docs, progress=lambda done, total: progress(done / max(total, 1), desc="embedding"))
-        except RagError as exc:
-            raise gr.Error(str(exc)) from None
+        except RagError as exc:  # name the file as the user knows it, not by its temp path
+            message = str(exc)
+            for f in files:
+                src = Path(getattr(f, "name", f))
+                message = message.replace(str(src), src.name)
+            raise gr.Error(message) from None
         table, choice = documents()
         return f"Added {len(docs)} file(s): {report}.", table, choice, None
 

@@ -1,7 +1,8 @@
 """HTML for the chat window: answers with citation chips, the evidence panel, the mode banner.
 
 Pure functions of an Answer (no Gradio here), so they are unit-tested directly.
-Chips carry data-turn / data-n; a small script in ui/app.py turns a click into
+Chips carry their answer and source number in a class, "cite-t<turn>-n<n>"
+(the chat's HTML sanitizer keeps classes but drops data- attributes); a small script in ui/app.py turns a click into
 "show passage n of answer t" in the evidence panel.
 """
 
@@ -20,11 +21,11 @@ from rag.verify import split_claims
 def answer_html(answer: Answer, turn: int) -> str:
     """The chat bubble: text with [n] as clickable chips; refusals styled apart."""
     if answer.refused:
-        return f'<div class="rag-refusal">🛈 {escape(answer.text)}</div>'
+        return f'<div class="rag-refusal"><b>Not in the documents.</b> {escape(answer.text)}</div>'
 
     def chip(m: re.Match) -> str:
         n = m.group(1)
-        return f'<button class="cite-chip" data-turn="{turn}" data-n="{n}" title="show source {n}">{n}</button>'
+        return f'<button class="cite-chip cite-t{turn}-n{n}" title="show source {n}">{n}</button>'
 
     body = re.sub(r"\s?\[(\d{1,3})\]", lambda m: " " + chip(m), escape(answer.text))
     extra = ""
@@ -34,7 +35,7 @@ def answer_html(answer: Answer, turn: int) -> str:
 
 
 def error_html(message: str) -> str:
-    return f'<div class="rag-error">⚠️ {escape(message)}</div>'
+    return f'<div class="rag-error"><b>⚠ Error:</b> {escape(message)}</div>'
 
 
 def banner_markdown(settings, answerer_label: str | None = None) -> str:

@@ -1,0 +1,57 @@
+"""The chat window's HTML and helpers, without a server."""
+
+from rag.answer import Answer, Citation
+from tests.conftest import SEED
+from ui.app import build_app, safe_name
+from ui.render import answer_html, banner_markdown, evidence_html
+
+DOC = open(SEED, encoding="utf-8").read()
+
+
+def _answer():
+    start = DOC.find("The meeting in Beijing marked")
+    end = DOC.find("bilateral ties.") + len("bilateral ties.")
+    c = Citation(2, DOC[start:end], SEED.name, start, end, "Embracing", str(SEED))
+    return Answer("The meeting in Beijing marked the beginning of what both leaders have hailed as a “new era” "
+                  "of strategic partnership between Russia and China. [2]", [c], question="Where?",
+                  unsupported=["They ate dumplings."])
+
+
+def test_chips_and_refusals_render_differently():
+    html = answer_html(_answer(), 3)
+    assert '<button class="cite-chip cite-t3-n2"' in html and "[2]" not in html
+    assert "1 unsupported sentence(s) removed" in html
+    refused = answer_html(Answer("The documents don't say.", refused=True), 0)
+    assert "rag-refusal" in refused and "cite-chip" not in refused
+
+
+def test_answer_text_is_escaped():
+    html = answer_html(Answer("<script>alert(1)</script> [1]", [Citation(1, "x", "a.txt", 0, 1)]), 0)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_evidence_highlights_support_and_shows_the_passage_in_place():
+    html = evidence_html(_answer(), 0, active=2, show_scores=False, show_removed=True)
+    assert 'class="ev-card active" id="ev-0-2"' in html
+    assert '<mark class="support">The meeting in Beijing marked' in html
+    assert '<mark class="passage in-context">The meeting in Beijing marked' in html
+    assert "Removed by the citation guard" in html and "They ate dumplings." in html
+    assert "Removed by the citation guard" not in evidence_html(_answer(), 0, show_removed=False)
+
+
+def test_banner_says_how_to_enable_an_llm():
+    from rag.settings import Settings
+
+    assert "OPENAI_API_KEY" in banner_markdown(Settings.from_env({}))
+    assert "LLM answers" in banner_markdown(Settings.from_env({"RAG_LLM_BASE_URL": "http://127.0.0.1:1/v1"}))
+
+
+def test_upload_names_are_made_safe():
+    assert safe_name("../../etc/passwd.txt") == "passwd.txt"
+    assert safe_name("my notes (final).MD") == "my_notes_final.md"
+    assert safe_name("....txt") == "document.txt"
+
+
+def test_build_app_starts_no_server():
+    app = build_app()
+    assert app.fns and not getattr(app, "server", None)
