@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import golden, metrics
 from rag.text import strip_citations
+from rag.verify import split_claims
 
 from .golden import EVAL_DIR
 
@@ -43,6 +44,7 @@ def summarize(records: list[tuple], sources: dict[str, str], scorer) -> dict:
         if not ans.refused:
             cites.append(metrics.citation_scores(ans, sources, scorer))
     total = lambda key: sum(c[key] for c in cites)  # noqa: E731
+    kept = sum(len(split_claims(a.text)) for _, a in records if not a.refused and a.answerer == "llm")
     latencies = {stage: [a.timings_ms[stage] for _, a in records if stage in a.timings_ms]
                  for stage in ("retrieve", "answer", "verify", "total")}
     return {
@@ -60,6 +62,10 @@ def summarize(records: list[tuple], sources: dict[str, str], scorer) -> dict:
         "citations": {"validity": total("valid") / total("markers") if total("markers") else 0.0,
                       "recall": total("supported") / total("sentences") if total("sentences") else 0.0,
                       "precision": total("needed") / total("citations") if total("citations") else 0.0},
+        # what the citation guard did to generated answers (all zero for the extractive answerer)
+        "guard": {"sentences_kept": kept, "sentences_removed": sum(len(a.unsupported) for _, a in records),
+                  "fallbacks": sum("instead" in a.notice for _, a in records),
+                  "verify_p50_ms": metrics.percentile(latencies["verify"], 0.5)},
         "latency": {"p50_ms": metrics.percentile(latencies["total"], 0.5),
                     "p95_ms": metrics.percentile(latencies["total"], 0.95),
                     "stages": {s: {"p50_ms": metrics.percentile(v, 0.5), "p95_ms": metrics.percentile(v, 0.95)}
@@ -192,6 +198,10 @@ def print_summary(results: dict, out=sys.stdout) -> None:
     conv = results["conversations"]
     print(f"{'conversations.key_fact_accuracy':32s} {conv['answers']['key_fact_accuracy']:9.3f}", file=out)
     print(f"{'conversations.negative_rejection':32s} {conv['refusal']['negative_rejection']:9.3f}", file=out)
+    g = results["guard"]
+    if g["sentences_kept"] or g["sentences_removed"] or g["fallbacks"]:
+        print(f"guard: {g['sentences_kept']} sentence(s) kept, {g['sentences_removed']} removed, "
+              f"{g['fallbacks']} fallback(s) to quoting; verify p50 {g['verify_p50_ms']:.1f} ms", file=out)
     ba = results["support_scorer"]["balanced_accuracy"]
     print(f"support scorer balanced accuracy: dev {ba['dev']:.3f}, test {ba['test']:.3f}", file=out)
 

@@ -17,9 +17,9 @@ from .answer import Answer, Citation, Passage
 from .errors import BackendUnavailable, BadInput, IndexNotBuilt, RagError
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from .engine import AnswerStream, Engine
 
-__all__ = ["ask", "Chat", "Answer", "Citation", "Passage", "RagError", "BadInput",
+__all__ = ["ask", "ask_stream", "Chat", "Answer", "Citation", "Passage", "RagError", "BadInput",
            "IndexNotBuilt", "BackendUnavailable", "default_engine"]
 
 
@@ -43,6 +43,18 @@ def ask(question: str, *, answerer: str | None = None, top_k: int | None = None,
     return (engine or default_engine()).ask(question, answerer=answerer, top_k=top_k)
 
 
+def ask_stream(question: str, *, answerer: str | None = None, top_k: int | None = None,
+               engine: "Engine | None" = None) -> "AnswerStream":
+    """Iterate for the answer's verified text as it is produced; then `.answer`:
+
+        s = ask_stream("Where did Putin and Xi meet?")
+        for text in s:
+            print(text, end="")
+        s.answer.citations
+    """
+    return (engine or default_engine()).ask_stream(question, answerer=answerer, top_k=top_k)
+
+
 class Chat:
     """A conversation: follow-up questions are resolved against earlier turns."""
 
@@ -58,10 +70,21 @@ class Chat:
         return self._engine
 
     def ask(self, question: str, *, top_k: int | None = None) -> Answer:
+        return self.ask_stream(question, top_k=top_k).result()
+
+    def ask_stream(self, question: str, *, top_k: int | None = None) -> "AnswerStream":
+        """Stream this turn's answer; it joins the history once the stream is finished."""
+        from .engine import AnswerStream
+
         turns = [(a.question, a.text) for _, a in self.history]
-        result = self.engine.ask(question, turns, answerer=self.answerer, top_k=top_k)
-        self.history.append((question, result))
-        return result
+        inner = self.engine.ask_stream(question, turns, answerer=self.answerer, top_k=top_k)
+
+        def steps():
+            result = yield from inner
+            self.history.append((question, result))
+            return result
+
+        return AnswerStream(steps())
 
     def reset(self) -> None:
         self.history.clear()

@@ -1,4 +1,4 @@
-"""The `rag` command: ask, chat, ingest, sources, remove, ui, eval.
+"""The `rag` command: ask, chat, ingest, sources, remove, ui, serve-llm, eval.
 
 User mistakes (RagError) become one line on stderr and exit status 2; heavy
 imports happen only inside the sub-command that needs them.
@@ -14,8 +14,8 @@ import textwrap
 from .errors import RagError
 
 
-def _print_answer(a, out=sys.stdout) -> None:
-    print(a.text, file=out)
+def _print_details(a, out=sys.stdout) -> None:
+    """Everything after the answer text: sources, removed sentences, notices."""
     if a.citations:
         print("\nSources:", file=out)
         for c in a.citations:
@@ -30,14 +30,27 @@ def _print_answer(a, out=sys.stdout) -> None:
         print(f"\n({a.notice})", file=sys.stderr)
 
 
-def cmd_ask(args) -> int:
-    from . import ask
+def _stream_answer(stream, out=sys.stdout):
+    """Print verified text as it arrives, then the details; returns the Answer."""
+    for delta in stream:
+        print(delta, end="", flush=True, file=out)
+    print(file=out)
+    _print_details(stream.answer, out)
+    return stream.answer
 
-    a = ask(args.question, answerer=args.answerer, top_k=args.top_k)
+
+def cmd_ask(args) -> int:
+    from . import default_engine
+    from .engine import OFFLINE_NOTICE
+
+    engine = default_engine()
     if args.json:
+        a = engine.ask(args.question, answerer=args.answerer, top_k=args.top_k)
         print(json.dumps(a.to_json(), ensure_ascii=False, indent=2))
+        if a.notice and a.notice != OFFLINE_NOTICE:  # a fallback happened: say so, off stdout
+            print(f"({a.notice})", file=sys.stderr)
     else:
-        _print_answer(a)
+        _stream_answer(engine.ask_stream(args.question, answerer=args.answerer, top_k=args.top_k))
     return 0
 
 
@@ -63,13 +76,12 @@ def cmd_chat(args) -> int:
             print("(conversation cleared)")
             continue
         try:
-            a = chat.ask(line, top_k=args.top_k)
+            a = _stream_answer(chat.ask_stream(line, top_k=args.top_k))
         except RagError as exc:  # a bad question must not end the session
             print(f"rag: {exc}", file=sys.stderr)
             continue
         if a.question != line:
             print(f"(understood as: {a.question})")
-        _print_answer(a)
         print()
 
 
@@ -130,6 +142,23 @@ def cmd_ui(args) -> int:
     return 0
 
 
+def cmd_serve_llm(args) -> int:
+    from .local_llm import MODEL_ALIAS, LocalLLMServer
+
+    server = LocalLLMServer(port=args.port)
+    server.start()
+    print(f"SmolLM2-135M-Instruct (a small demonstration model) is serving at {server.base_url}\n"
+          f"In another shell:  export RAG_LLM_BASE_URL={server.base_url} RAG_LLM_MODEL={MODEL_ALIAS}\n"
+          f"Ctrl-C stops it.", flush=True)
+    try:
+        server.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
 def cmd_eval(args) -> int:
     from eval.run import main as eval_main
 
@@ -170,6 +199,10 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=7860)
     sp.set_defaults(func=cmd_ui)
+
+    sp = sub.add_parser("serve-llm", help="serve the bundled SmolLM2 model (needs the [local] extra)")
+    sp.add_argument("--port", type=int, default=None, help="default: a free port")
+    sp.set_defaults(func=cmd_serve_llm)
 
     sp = sub.add_parser("eval", help="run the evaluation on the golden set")
     sp.add_argument("--out", default="eval/out", help="folder for results.json and report.html")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Protocol
+from typing import Generator, Iterator, Protocol
 
 from .answer import Answer, Passage
 from .errors import BackendUnavailable, BadInput
@@ -17,7 +17,7 @@ from .extractive import CorpusStats, Draft, ExtractiveAnswerer, refusal
 from .followup import condense_offline
 from .settings import Settings
 from .support import SupportScorer
-from .verify import verify
+from .verify import complete_sentences, is_refusal, verify
 
 MAX_QUESTION_CHARS = 2000
 OFFLINE_NOTICE = ("Offline extractive mode: answers are sentences quoted from the documents. "
@@ -47,30 +47,112 @@ def clean_question(question: object) -> str:
     return text
 
 
-def answer(question: str, *, retriever: Retriever, answerer: Answerer, scorer: SupportScorer,
-           top_k: int | None = None, standalone: str | None = None) -> Answer:
-    """Answer a (standalone) question; every step's time lands in Answer.timings_ms."""
+class AnswerStream:
+    """Iterate for the answer's text as it is produced (verified sentence by sentence);
+    `.answer` holds the final Answer once the iteration has finished."""
+
+    def __init__(self, steps: Iterator[str]) -> None:
+        self._steps = steps
+        self.answer: Answer | None = None
+
+    def __iter__(self) -> Generator[str, None, Answer]:
+        self.answer = yield from self._steps
+        return self.answer
+
+    def result(self) -> Answer:
+        """Drain the stream (if not done yet) and return the Answer."""
+        if self.answer is None:
+            for _ in self:
+                pass
+        return self.answer
+
+
+def answer_steps(question: str, *, retriever: Retriever, answerer: Answerer, scorer: SupportScorer,
+                 top_k: int | None = None, standalone: str | None = None,
+                 fallback: Answerer | None = None) -> Generator[str, None, Answer]:
+    """The pipeline as a generator: yields verified text as it is ready, returns the Answer.
+
+    With an answerer that streams (the LLM), each sentence is checked by the
+    guard as soon as it is complete, so unsupported text is never shown. When
+    the answerer fails (BackendUnavailable) or the guard removes every sentence,
+    `fallback` (the extractive answerer) answers instead and Answer.notice says so.
+    """
     question = clean_question(question)
     asked = standalone or question
     t0 = time.perf_counter()
     passages = retriever.retrieve(asked, top_k)
     t1 = time.perf_counter()
-    draft = answerer.draft(asked, passages) if passages else refusal(asked, "nothing is indexed")
+    result = Answer("", question=asked, passages=passages, answerer=answerer.name)
+    verify_s = 0.0
+    try:
+        if not passages:
+            draft = refusal(asked, "nothing is indexed")
+        elif hasattr(answerer, "stream"):
+            kept, cited = [], {}
+            for i, sentence in enumerate(complete_sentences(answerer.stream(asked, passages))):
+                if i == 0 and is_refusal(sentence):
+                    result.refused, result.text = True, sentence
+                    break
+                tv = time.perf_counter()
+                checked = verify(sentence, passages, scorer)
+                verify_s += time.perf_counter() - tv
+                result.unsupported += checked.unsupported
+                if checked.citations:
+                    kept.append(checked.text)
+                    cited.update((c.number, c) for c in checked.citations)
+                    yield checked.text + " "
+            draft = Draft(result.text or " ".join(kept), refused=result.refused)
+            result.citations = [cited[n] for n in sorted(cited)]
+        else:
+            draft = answerer.draft(asked, passages)
+            if not draft.refused:
+                tv = time.perf_counter()
+                checked = verify(draft.text, passages, scorer)
+                verify_s += time.perf_counter() - tv
+                result.unsupported, result.citations = checked.unsupported, checked.citations
+                draft = Draft(checked.text)
+    except BackendUnavailable as exc:
+        if fallback is None:
+            raise
+        notice = f"{exc}; answered offline by quoting the documents instead."
+        return (yield from _fall_back(asked, passages, fallback, scorer, result, notice, t0))
     t2 = time.perf_counter()
-    result = Answer(draft.text, refused=draft.refused, question=asked, passages=passages,
-                    answerer=answerer.name)
-    if not draft.refused:
-        checked = verify(draft.text, passages, scorer)
-        result.unsupported = checked.unsupported
-        if checked.citations:
-            result.text, result.citations = checked.text, checked.citations
-        else:  # the guard removed every sentence
-            result.text = refusal(asked, "no sentence of the draft was supported by its sources").text
-            result.refused = True
-    t3 = time.perf_counter()
-    result.timings_ms = {"retrieve": (t1 - t0) * 1e3, "answer": (t2 - t1) * 1e3,
-                         "verify": (t3 - t2) * 1e3, "total": (t3 - t0) * 1e3}
+    result.text, result.refused = draft.text, draft.refused
+    if not result.refused and not result.citations:  # the guard removed every sentence
+        if fallback is not None:
+            notice = "None of the model's sentences was supported by its sources; quoting the documents instead."
+            return (yield from _fall_back(asked, passages, fallback, scorer, result, notice, t0))
+        result.text = refusal(asked, "no sentence of the draft was supported by its sources").text
+        result.refused = True
+    if result.refused or not hasattr(answerer, "stream"):
+        yield result.text
+    result.timings_ms = {"retrieve": (t1 - t0) * 1e3, "answer": (t2 - t1 - verify_s) * 1e3,
+                         "verify": verify_s * 1e3, "total": (time.perf_counter() - t0) * 1e3}
     return result
+
+
+def _fall_back(asked, passages, fallback, scorer, failed: Answer, notice: str, t0: float):
+    again = answer_steps(asked, retriever=_Fixed(passages), answerer=fallback, scorer=scorer)
+    result = yield from again
+    result.unsupported = failed.unsupported + result.unsupported
+    result.notice = notice
+    result.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
+    return result
+
+
+class _Fixed:
+    """A retriever that returns passages already retrieved (for the fallback answerer)."""
+
+    def __init__(self, passages: list[Passage]) -> None:
+        self.passages = passages
+
+    def retrieve(self, query: str, top_k: int | None = None) -> list[Passage]:
+        return self.passages
+
+
+def answer(question: str, **parts) -> Answer:
+    """Answer a (standalone) question; every step's time lands in Answer.timings_ms."""
+    return AnswerStream(answer_steps(question, **parts)).result()
 
 
 class Engine:
@@ -126,16 +208,37 @@ class Engine:
             return self.llm
         return ExtractiveAnswerer(self.embedder, self.stats)
 
-    def ask(self, question: str, history: list[tuple[str, str]] | None = None, *,
-            answerer: str | None = None, top_k: int | None = None) -> Answer:
+    def _condense(self, chosen, question: str, history) -> str:
+        if not history:
+            return question
+        condense = getattr(chosen, "condense", None)
+        if condense is not None:
+            try:
+                return condense(question, history)
+            except BackendUnavailable:
+                if self.settings.llm_fallback == "none":
+                    raise
+        return condense_offline(question, history)
+
+    def ask_stream(self, question: str, history: list[tuple[str, str]] | None = None, *,
+                   answerer: str | None = None, top_k: int | None = None) -> AnswerStream:
+        """Like ask(), but iterate for the verified text as it is produced; then `.answer`."""
         question = clean_question(question)
         chosen = self.answerer(answerer)
-        standalone = question
-        if history:
-            condense = getattr(chosen, "condense", None)
-            standalone = condense(question, history) if condense else condense_offline(question, history)
-        result = answer(question, retriever=self.retriever, answerer=chosen, scorer=self.scorer,
-                        top_k=top_k, standalone=standalone)
-        if chosen.name == "extractive":
-            result.notice = OFFLINE_NOTICE
-        return result
+        standalone = self._condense(chosen, question, history)
+        extractive = chosen.name == "extractive"
+        fallback = None if extractive or self.settings.llm_fallback == "none" else self.answerer("extractive")
+        steps = answer_steps(question, retriever=self.retriever, answerer=chosen, scorer=self.scorer,
+                             top_k=top_k, standalone=standalone, fallback=fallback)
+
+        def with_notice():
+            result = yield from steps
+            if extractive:
+                result.notice = OFFLINE_NOTICE
+            return result
+
+        return AnswerStream(with_notice())
+
+    def ask(self, question: str, history: list[tuple[str, str]] | None = None, *,
+            answerer: str | None = None, top_k: int | None = None) -> Answer:
+        return self.ask_stream(question, history, answerer=answerer, top_k=top_k).result()

@@ -8,8 +8,10 @@ sources, refusal detection and one-line errors.
 
 from __future__ import annotations
 
-import re
+import time
+from contextlib import contextmanager
 from functools import lru_cache
+from typing import Iterator
 from html import escape
 from importlib.resources import files
 
@@ -17,11 +19,10 @@ from .answer import Passage
 from .errors import BackendUnavailable
 from .extractive import Draft
 from .settings import Settings
+from .verify import is_refusal
 
 OPENAI_URL = "https://api.openai.com/v1"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
-REFUSAL_RE = re.compile(r"^\W*(i don'?t know|i do not know|the (documents|sources) (don'?t|do not) say|"
-                        r"(the )?(documents|sources) do not (contain|mention))", re.IGNORECASE)
 
 
 @lru_cache(maxsize=None)
@@ -46,35 +47,88 @@ class LLMAnswerer:
         self.base_url = settings.llm_base_url or OPENAI_URL
         self.model = settings.llm_model or DEFAULT_OPENAI_MODEL
         self.label = f"{self.model} at {self.base_url}"
+        self.timeout = settings.llm_timeout
+        self.retries = settings.llm_retries
+        # Retries are ours (_with_retries): OpenAILike's max_retries applies twice over (its
+        # own decorator and the openai client's), multiplying attempts and waits.
         self._llm = OpenAILike(
             model=self.model, api_base=self.base_url, api_key=settings.llm_api_key or "not-needed",
             is_chat_model=True, temperature=0.0, max_tokens=400, timeout=settings.llm_timeout,
-            max_retries=2, context_window=8192,
+            max_retries=0, context_window=8192,
         )
 
-    def _chat(self, system: str, user: str) -> str:
+    @contextmanager
+    def _errors(self):
+        """Turn the client's exceptions into one-line BackendUnavailable messages (no key in them)."""
         import openai
-        from llama_index.core.llms import ChatMessage
 
         try:
-            reply = self._llm.chat([ChatMessage(role="system", content=system),
-                                    ChatMessage(role="user", content=user)])
+            yield
         except openai.AuthenticationError:
             raise BackendUnavailable(f"the LLM server at {self.base_url} rejected the API key") from None
         except openai.NotFoundError:
             raise BackendUnavailable(f"model {self.model!r} not found at {self.base_url}") from None
+        except openai.APITimeoutError:
+            raise BackendUnavailable(f"the LLM server at {self.base_url} did not answer in {self.timeout:.0f} s") from None
         except openai.APIConnectionError:
             raise BackendUnavailable(f"cannot reach the LLM server at {self.base_url}") from None
         except openai.APIStatusError as exc:
             raise BackendUnavailable(f"the LLM server at {self.base_url} answered HTTP {exc.status_code}") from None
-        except openai.OpenAIError as exc:
-            raise BackendUnavailable(f"LLM request failed: {type(exc).__name__}") from None
-        return (reply.message.content or "").strip()
+        except (openai.OpenAIError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            # malformed replies surface as decoding or attribute errors inside the client
+            raise BackendUnavailable(f"unusable reply from the LLM server at {self.base_url} ({type(exc).__name__})") from None
+
+    def _with_retries(self, call):
+        """Call, retrying 429s, 5xx, timeouts and dropped connections with exponential backoff
+        (0.5 s, 1 s, 2 s ... at most 8 s, or the server's Retry-After when it is shorter than 30 s)."""
+        import openai
+
+        retryable = (openai.RateLimitError, openai.InternalServerError, openai.APITimeoutError,
+                     openai.APIConnectionError)
+        for attempt in range(self.retries + 1):
+            try:
+                return call()
+            except retryable as exc:
+                if attempt == self.retries:
+                    raise
+                wait = min(0.5 * 2 ** attempt, 8.0)
+                response = getattr(exc, "response", None)
+                after = response.headers.get("retry-after") if response is not None else None
+                if after and after.replace(".", "", 1).isdigit() and float(after) < 30:
+                    wait = float(after)
+                time.sleep(wait)
+
+    def _messages(self, system: str, user: str):
+        from llama_index.core.llms import ChatMessage
+
+        return [ChatMessage(role="system", content=system), ChatMessage(role="user", content=user)]
+
+    def _chat(self, system: str, user: str) -> str:
+        with self._errors():
+            reply = self._with_retries(lambda: self._llm.chat(self._messages(system, user)))
+            return (reply.message.content or "").strip()
+
+    def stream(self, question: str, passages: list[Passage]) -> Iterator[str]:
+        """Yield the reply's text deltas as the server sends them."""
+        user = prompt("answer_user").format(sources=format_sources(passages), question=question)
+        messages = self._messages(prompt("answer_system"), user)
+
+        def start():  # the request is sent on the first next(): retry up to there
+            chunks = self._llm.stream_chat(messages)
+            return chunks, next(chunks, None)
+
+        with self._errors():
+            chunks, first = self._with_retries(start)
+            if first is not None and first.delta:
+                yield first.delta
+            for chunk in chunks:
+                if chunk.delta:
+                    yield chunk.delta
 
     def draft(self, question: str, passages: list[Passage]) -> Draft:
         user = prompt("answer_user").format(sources=format_sources(passages), question=question)
         text = self._chat(prompt("answer_system"), user)
-        if not text or REFUSAL_RE.match(text):
+        if not text or is_refusal(text):
             return Draft(text or "The documents don't say.", refused=True, reason="the model found no answer")
         return Draft(text)
 

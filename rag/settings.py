@@ -9,6 +9,9 @@ Variables (all optional):
   RAG_LLM_BASE_URL   any OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1
   RAG_LLM_MODEL      model name on that server
   RAG_LLM_API_KEY    key for that server (falls back to OPENAI_API_KEY)
+  RAG_LLM_TIMEOUT    seconds to wait for the LLM (default 60); RAG_LLM_RETRIES retries (default 2)
+  RAG_LLM_FALLBACK   extractive (default): when the LLM fails, quote the documents and say so;
+                     none: report the failure instead
   RAG_EMBEDDINGS     local | openai (default local: the bundled all-MiniLM-L6-v2)
   RAG_OPENAI_EMBED_MODEL  model for RAG_EMBEDDINGS=openai (text-embedding-3-small)
   RAG_UI_USERNAME, RAG_UI_PASSWORD  if both are set, the chat window asks for them
@@ -54,6 +57,8 @@ class Settings:
     chunk_size: int = 200  # tokens
     chunk_overlap: int = 40
     llm_timeout: float = 60.0
+    llm_retries: int = 2
+    llm_fallback: str = "extractive"
     ui_username: str | None = None
     ui_password: str | None = field(default=None, repr=False)
 
@@ -67,6 +72,9 @@ class Settings:
         if embeddings not in ("local", "openai"):
             raise BadInput(f"RAG_EMBEDDINGS must be local or openai, got {embeddings!r}")
         base_url = env.get("RAG_LLM_BASE_URL", "").strip() or None
+        fallback = env.get("RAG_LLM_FALLBACK", "extractive").strip().lower() or "extractive"
+        if fallback not in ("extractive", "none"):
+            raise BadInput(f"RAG_LLM_FALLBACK must be extractive or none, got {fallback!r}")
         openai_key = env.get("OPENAI_API_KEY", "").strip() or None
         return cls(
             data_dir=Path(env.get("RAG_DATA_DIR", "").strip() or ".rag"),
@@ -78,6 +86,9 @@ class Settings:
             llm_api_key=env.get("RAG_LLM_API_KEY", "").strip() or openai_key,
             embeddings=embeddings,
             openai_embed_model=env.get("RAG_OPENAI_EMBED_MODEL", "").strip() or "text-embedding-3-small",
+            llm_timeout=float(_int(env, "RAG_LLM_TIMEOUT", 60, 1, 3600)),
+            llm_retries=_int(env, "RAG_LLM_RETRIES", 2, 0, 10),
+            llm_fallback=fallback,
             ui_username=env.get("RAG_UI_USERNAME", "").strip() or None,
             ui_password=env.get("RAG_UI_PASSWORD", "") or None,
         )

@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Iterator
 
 from .answer import Citation, Passage
 from .support import SupportScorer
 from .text import CITATION_RE, sentence_spans
 
-MARKERS_RE = re.compile(r"(?:\s*\[\d{1,3}\])+")
+REFUSAL_RE = re.compile(r"^\W*(i don'?t know|i do not know|i cannot answer|the (documents|sources|context) "
+                        r"(don'?t|do not|does not|doesn'?t) (say|contain|mention|provide))", re.IGNORECASE)
+
+
+def is_refusal(text: str) -> bool:
+    return bool(REFUSAL_RE.match(text))
 
 
 @dataclass
@@ -67,3 +73,23 @@ def verify(draft: str, passages: list[Passage], scorer: SupportScorer) -> Verifi
     out.text = " ".join(kept)
     out.citations = [Citation.of(by_number[n]) for n in sorted(cited)]
     return out
+
+
+def complete_sentences(deltas: Iterator[str]) -> Iterator[str]:
+    """Regroup streamed text deltas into whole sentences (with their trailing [n] markers).
+
+    A sentence is complete once the next one has begun with something other than
+    a citation marker; the remainder is flushed when the stream ends.
+    """
+    buffer = ""
+    for delta in deltas:
+        buffer += delta
+        spans = sentence_spans(buffer)
+        while len(spans) >= 2 and not buffer[spans[-1][0]:].lstrip().startswith("["):
+            cut = spans[-1][0]
+            head, buffer = buffer[:cut].strip(), buffer[cut:]
+            if head:
+                yield head
+            spans = sentence_spans(buffer)
+    if buffer.strip():
+        yield buffer.strip()

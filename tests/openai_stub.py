@@ -5,7 +5,8 @@
         server.enqueue(status=500)                   # an HTTP error
         os.environ["RAG_LLM_BASE_URL"] = server.url  # http://127.0.0.1:PORT/v1
 
-It serves POST /v1/chat/completions (plain JSON, or server-sent events when the
+Each request takes the next queued reply (a fixed text, a function of the
+request, an HTTP error, a delay, or a raw malformed body). It serves POST /v1/chat/completions (plain JSON, or server-sent events when the
 request asks to stream) and GET /v1/models, and keeps every request body in
 `.requests`.
 """
@@ -52,12 +53,19 @@ class ScriptedOpenAI:
                 if reply.get("delay"):
                     time.sleep(reply["delay"])
                 if reply.get("status", 200) != 200:
-                    self._send(reply["status"], json.dumps({"error": {"message": "scripted error"}}).encode())
+                    self.send_response(reply["status"])
+                    body_out = json.dumps({"error": {"message": "scripted error"}}).encode()
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body_out)))
+                    if reply.get("retry_after") is not None:
+                        self.send_header("Retry-After", str(reply["retry_after"]))
+                    self.end_headers()
+                    self.wfile.write(body_out)
                     return
                 if reply.get("raw") is not None:
                     self._send(200, reply["raw"].encode())
                     return
-                content = reply["content"]
+                content = reply["fn"](body) if reply.get("fn") else reply["content"]
                 if body.get("stream"):
                     chunks = [content[i:i + 8] for i in range(0, len(content), 8)]
                     events = [{"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": stub.model,
@@ -78,7 +86,11 @@ class ScriptedOpenAI:
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
-    def enqueue(self, content: str | None = None, **reply) -> "ScriptedOpenAI":
+    def enqueue(self, content=None, **reply) -> "ScriptedOpenAI":
+        """content: the reply text, or a function of the request body returning it.
+        Other keys: status (HTTP error), retry_after, delay (seconds), raw (a body sent as is)."""
+        if callable(content):
+            content, reply["fn"] = None, content
         if content is not None:
             reply["content"] = content
         with self._lock:

@@ -87,3 +87,26 @@ def test_bad_questions(bad, message):
 
 def test_control_characters_are_cleaned():
     assert clean_question("Where\x00 did\x1b they\n meet?") == "Where did they meet?"
+
+
+def test_chat_streams_and_keeps_history(passages, scorer):
+    from rag import Chat
+    from rag.engine import AnswerStream, answer_steps
+
+    class FakeEngine:
+        def __init__(self):
+            self.histories = []
+
+        def ask_stream(self, question, history, answerer=None, top_k=None):
+            self.histories.append(list(history))
+            answerer_ = ScriptedAnswerer("The summit took place in Beijing [1].")
+            return AnswerStream(answer_steps(question, retriever=ListRetriever(passages), answerer=answerer_,
+                                             scorer=scorer))
+
+    engine = FakeEngine()
+    chat = Chat(engine)
+    stream = chat.ask_stream("Where was the summit?")
+    assert "".join(stream) == "The summit took place in Beijing. [1]"
+    assert stream.answer.citations[0].number == 1
+    chat.ask("And then?")
+    assert engine.histories == [[], [("Where was the summit?", "The summit took place in Beijing. [1]")]]

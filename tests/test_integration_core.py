@@ -14,7 +14,6 @@ from rag import Chat, ask
 from rag.engine import Engine
 from rag.settings import Settings
 from tests.conftest import ROOT, SEED
-from tests.openai_stub import ScriptedOpenAI
 
 pytestmark = pytest.mark.integration
 
@@ -84,35 +83,6 @@ def test_numpy_minilm_matches_sentence_transformers():
     ours = model.encode(texts)
     ref = st.SentenceTransformer(str(model.model_dir), device="cpu").encode(texts, normalize_embeddings=True)
     assert np.min(np.sum(ours * ref, axis=1)) > 0.9999
-
-
-def test_llm_answers_are_guarded_against_a_real_http_server(tmp_path):
-    with ScriptedOpenAI() as server:
-        server.enqueue("The leaders met in Beijing [1]. They also agreed to build a tunnel to the Moon [1]. "
-                       "Lavrov spoke too [9].")
-        settings = Settings.from_env({"RAG_DATA_DIR": str(tmp_path / "idx"), "RAG_LLM_BASE_URL": server.url,
-                                      "RAG_LLM_MODEL": "scripted-model"})
-        eng = Engine(settings)
-        a = eng.ask("Where did Putin and Xi meet?")
-        assert a.answerer == "llm"
-        sent = server.requests[0]
-        assert sent["model"] == "scripted-model"
-        user = sent["messages"][-1]["content"]
-        assert '<source id="1"' in user and "Where did Putin and Xi meet?" in user
-        assert "Moon" not in a.text and "Lavrov spoke too" not in a.text
-        assert "They also agreed to build a tunnel to the Moon." in a.unsupported
-        if not a.refused:
-            assert "Beijing" in a.text and all(f"[{c.number}]" in a.text for c in a.citations)
-        server.enqueue("I don't know - the documents don't say.")
-        assert eng.ask("What is the recipe for borscht?").refused
-        for _ in range(10):
-            server.enqueue(status=500)
-        from rag.errors import BackendUnavailable
-
-        before = len(server.requests)
-        with pytest.raises(BackendUnavailable, match="HTTP 500"):
-            eng.ask("Where did Putin and Xi meet?")
-        assert len(server.requests) - before >= 2  # retried before giving up
 
 
 def run_cli(*args, env_extra=None, cwd=None):

@@ -125,10 +125,20 @@ def build_app(engine=None) -> gr.Blocks:
         history += [{"role": "user", "content": escape(message)},
                     {"role": "assistant", "content": '<div class="rag-note">🔎 Searching the documents…</div>'}]
         yield history, answers, gr.skip(), ""
+        turn = len(answers)
         try:
             eng = get_engine()
             turns = [(a.question, a.text) for a in answers]
-            result = eng.ask(message, turns, answerer=answerer, top_k=int(top_k))
+            stream = eng.ask_stream(message, turns, answerer=answerer, top_k=int(top_k))
+            shown = ""
+            for delta in stream:  # verified sentences (LLM) or the quoted answer (offline)
+                for word in re.findall(r"\S+\s*", delta):
+                    shown += word
+                    if shown.count(" ") % STREAM_WORDS == 0:
+                        history[-1]["content"] = f'<div class="rag-answer">{escape(shown)} ▌</div>'
+                        yield history, answers, gr.skip(), ""
+                        time.sleep(STREAM_PAUSE)
+            result = stream.answer
         except RagError as exc:
             history[-1]["content"] = error_html(str(exc))
             yield history, answers, gr.skip(), ""
@@ -138,14 +148,7 @@ def build_app(engine=None) -> gr.Blocks:
             history[-1]["content"] = error_html(f"Something went wrong ({type(exc).__name__}); see the server log.")
             yield history, answers, gr.skip(), ""
             return
-        turn = len(answers)
         answers.append(result)
-        if not result.refused:
-            words = result.text.split(" ")
-            for i in range(STREAM_WORDS, len(words), STREAM_WORDS):
-                history[-1]["content"] = f'<div class="rag-answer">{escape(" ".join(words[:i]))} ▌</div>'
-                yield history, answers, gr.skip(), ""
-                time.sleep(STREAM_PAUSE)
         history[-1]["content"] = answer_html(result, turn)
         yield history, answers, evidence_html(result, turn), ""
 

@@ -28,9 +28,9 @@ def answer_html(answer: Answer, turn: int) -> str:
         return f'<button class="cite-chip cite-t{turn}-n{n}" title="show source {n}">{n}</button>'
 
     body = re.sub(r"\s?\[(\d{1,3})\]", lambda m: " " + chip(m), escape(answer.text))
-    extra = ""
+    extra = f'<div class="rag-note">{escape(answer.notice)}</div>' if "instead" in answer.notice else ""
     if answer.unsupported:
-        extra = f'<div class="rag-note">{len(answer.unsupported)} unsupported sentence(s) removed — see the evidence panel</div>'
+        extra += f'<div class="rag-note">{len(answer.unsupported)} unsupported sentence(s) removed — see the evidence panel</div>'
     return f'<div class="rag-answer">{body}</div>{extra}'
 
 
