@@ -115,8 +115,12 @@ def answer_steps(question: str, *, retriever: Retriever, answerer: Answerer, sco
         if fallback is None:
             raise
         notice = f"{exc}; answered offline by quoting the documents instead."
+        result.timings_ms = {"retrieve": (t1 - t0) * 1e3, "answer": (time.perf_counter() - t1 - verify_s) * 1e3,
+                             "verify": verify_s * 1e3}
         return (yield from _fall_back(asked, passages, fallback, scorer, result, notice, t0))
     t2 = time.perf_counter()
+    result.timings_ms = {"retrieve": (t1 - t0) * 1e3, "answer": (t2 - t1 - verify_s) * 1e3,
+                         "verify": verify_s * 1e3}
     result.text, result.refused = draft.text, draft.refused
     if not result.refused and not result.citations:  # the guard removed every sentence
         if fallback is not None:
@@ -126,8 +130,7 @@ def answer_steps(question: str, *, retriever: Retriever, answerer: Answerer, sco
         result.refused = True
     if result.refused or not hasattr(answerer, "stream"):
         yield result.text
-    result.timings_ms = {"retrieve": (t1 - t0) * 1e3, "answer": (t2 - t1 - verify_s) * 1e3,
-                         "verify": verify_s * 1e3, "total": (time.perf_counter() - t0) * 1e3}
+    result.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
     return result
 
 
@@ -136,6 +139,9 @@ def _fall_back(asked, passages, fallback, scorer, failed: Answer, notice: str, t
     result = yield from again
     result.unsupported = failed.unsupported + result.unsupported
     result.notice = notice
+    for stage in ("answer", "verify"):  # the failed attempt's time counts too
+        result.timings_ms[stage] += failed.timings_ms.get(stage, 0.0)
+    result.timings_ms["retrieve"] = failed.timings_ms.get("retrieve", result.timings_ms["retrieve"])
     result.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
     return result
 

@@ -56,7 +56,9 @@ class HybridRetriever:
 
     def retrieve(self, query: str, top_k: int | None = None) -> list[Passage]:
         k = top_k or self.top_k
-        results = self._fusion_for(k).retrieve(query)
+        fusion = self._fusion_for(k)
+        with self.store.guard():
+            results = fusion.retrieve(query)
         passages = []
         for i, nws in enumerate(results[:k], start=1):
             m = nws.node.metadata

@@ -14,6 +14,7 @@ Variables (all optional):
                      none: report the failure instead
   RAG_EMBEDDINGS     local | openai (default local: the bundled all-MiniLM-L6-v2)
   RAG_OPENAI_EMBED_MODEL  model for RAG_EMBEDDINGS=openai (text-embedding-3-small)
+  RAG_CHROMA_URL     a Chroma server (http://host:port) instead of the embedded store
   RAG_UI_USERNAME, RAG_UI_PASSWORD  if both are set, the chat window asks for them
 """
 
@@ -42,6 +43,18 @@ def _int(env: dict, name: str, default: int, lo: int, hi: int) -> int:
     return value
 
 
+def _url(raw: str) -> str | None:
+    from urllib.parse import urlparse
+
+    raw = raw.strip()
+    if not raw:
+        return None
+    parts = urlparse(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BadInput(f"RAG_CHROMA_URL must look like http://host:port, got {raw!r}")
+    return raw.rstrip("/")
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path(".rag")
@@ -59,6 +72,7 @@ class Settings:
     llm_timeout: float = 60.0
     llm_retries: int = 2
     llm_fallback: str = "extractive"
+    chroma_url: str | None = None
     ui_username: str | None = None
     ui_password: str | None = field(default=None, repr=False)
 
@@ -89,6 +103,7 @@ class Settings:
             llm_timeout=float(_int(env, "RAG_LLM_TIMEOUT", 60, 1, 3600)),
             llm_retries=_int(env, "RAG_LLM_RETRIES", 2, 0, 10),
             llm_fallback=fallback,
+            chroma_url=_url(env.get("RAG_CHROMA_URL", "")),
             ui_username=env.get("RAG_UI_USERNAME", "").strip() or None,
             ui_password=env.get("RAG_UI_PASSWORD", "") or None,
         )

@@ -9,6 +9,7 @@ files that no longer exist lose their chunks.
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -16,7 +17,7 @@ from typing import Callable
 from .chunking import Chunk, chunk
 from .documents import SourceDoc
 from .embedding import Embedder
-from .errors import BackendUnavailable, IndexNotBuilt
+from .errors import BackendUnavailable, IndexNotBuilt, RagError
 from .settings import Settings
 
 EMBED_BATCH = 64
@@ -40,6 +41,17 @@ def _client(settings: Settings):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
+    if settings.chroma_url:  # server mode: the app keeps no index state of its own
+        from urllib.parse import urlparse
+
+        url = urlparse(settings.chroma_url)
+        try:
+            client = chromadb.HttpClient(host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
+                                         ssl=url.scheme == "https", settings=ChromaSettings(anonymized_telemetry=False))
+            client.heartbeat()
+            return client
+        except Exception:
+            raise BackendUnavailable(f"cannot reach the Chroma server at {settings.chroma_url}") from None
     path = Path(settings.data_dir) / "chroma"
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -74,21 +86,42 @@ class Store:
         self._nodes_cache: tuple[tuple, list] | None = None
         self._writes = 0  # bumped by every write from this process
 
+    def unavailable(self, exc: Exception) -> BackendUnavailable:
+        """The one-line error for a store call that failed (server down, damaged folder)."""
+        if self.settings.chroma_url:
+            return BackendUnavailable(f"the Chroma server at {self.settings.chroma_url} is not answering "
+                                      f"({type(exc).__name__}); it is retried on the next request")
+        return BackendUnavailable(f"the index in {self.settings.data_dir} could not be read ({type(exc).__name__}); "
+                                  f"if this persists, delete that folder and run `rag ingest` to rebuild it")
+
+    @contextmanager
+    def guard(self):
+        try:
+            yield
+        except RagError:
+            raise
+        except Exception as exc:
+            raise self.unavailable(exc) from None
+
     @property
     def version(self) -> tuple[int, int]:
         """Changes whenever the indexed content may have changed (count, or a write here)."""
         return (self.count(), self._writes)
 
     def count(self) -> int:
-        return self.collection.count()
+        with self.guard():
+            return self.collection.count()
 
     def _ids_for(self, path: str) -> set[str]:
-        return set(self.collection.get(where={"path": path}, include=[])["ids"])
+        with self.guard():
+            return set(self.collection.get(where={"path": path}, include=[])["ids"])
 
     def sources(self) -> dict[str, int]:
         """Indexed file paths and their chunk counts."""
         counts: dict[str, int] = {}
-        for meta in self.collection.get(include=["metadatas"])["metadatas"]:
+        with self.guard():
+            metadatas = self.collection.get(include=["metadatas"])["metadatas"]
+        for meta in metadatas:
             counts[meta["path"]] = counts.get(meta["path"], 0) + 1
         return counts
 
@@ -119,14 +152,16 @@ class Store:
             for lo in range(0, len(fresh), EMBED_BATCH):
                 batch = fresh[lo : lo + EMBED_BATCH]
                 vectors = self.embedder.embed([self.embed_text(c) for c in batch]).tolist()
-                self.vector_store.add([self._to_node(c, v) for c, v in zip(batch, vectors)])
+                with self.guard():
+                    self.vector_store.add([self._to_node(c, v) for c, v in zip(batch, vectors)])
                 self._writes += 1
                 done += len(batch)
                 report.added += len(batch)
                 if progress:
                     progress(done, total)
             if stale:
-                self.collection.delete(ids=sorted(stale))
+                with self.guard():
+                    self.collection.delete(ids=sorted(stale))
                 self._writes += 1
                 report.removed += len(stale)
         return report
@@ -153,7 +188,8 @@ class Store:
         """Every indexed node (for the keyword retriever), cached until the index changes."""
         v = self.version
         if self._nodes_cache is None or self._nodes_cache[0] != v:
-            self._nodes_cache = (v, self.vector_store.get_nodes(None))
+            with self.guard():
+                self._nodes_cache = (v, self.vector_store.get_nodes(None))
         return self._nodes_cache[1]
 
 
