@@ -24,13 +24,14 @@ class Chunk:
     text: str
     source: str  # file name
     path: str  # absolute path of the file
+    text_path: str  # the file whose text start/end index: the file itself, or its extracted text
     heading: str
     start: int
     end: int
     doc_hash: str
 
     def metadata(self) -> dict:
-        return {"source": self.source, "path": self.path, "heading": self.heading,
+        return {"source": self.source, "path": self.path, "text_path": self.text_path, "heading": self.heading,
                 "start": self.start, "end": self.end, "doc_hash": self.doc_hash}
 
 
@@ -105,6 +106,6 @@ def chunk(doc: SourceDoc, chunk_size: int = 200, chunk_overlap: int = 40) -> lis
             assert doc.text[start:end] == piece
             path = str(doc.path)
             chunks.append(Chunk(chunk_id(path, start, piece), piece, doc.name, path,
-                                sec.heading, start, end, digest))
+                                str(doc.text_path or doc.path), sec.heading, start, end, digest))
             cursor = at + 1
     return chunks

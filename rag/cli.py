@@ -86,13 +86,16 @@ def cmd_chat(args) -> int:
 
 
 def cmd_ingest(args) -> int:
+    from pathlib import Path
+
     from .documents import load
     from .engine import Engine
     from .settings import Settings
     from .store import tqdm_progress
 
-    docs = load(args.paths)  # validates every file before the index is opened
-    engine = Engine(Settings.from_env(), ensure_seeds=False)
+    settings = Settings.from_env()
+    docs = load(args.paths, Path(settings.data_dir) / "extracted")  # every file checked before any write
+    engine = Engine(settings, ensure_seeds=False)
     report = engine.store.sync(docs, progress=tqdm_progress("embedding"))
     pruned = engine.store.prune()
     print(f"{report}; {pruned} chunk(s) of deleted files removed; index holds {engine.store.count()} chunk(s)")
@@ -184,7 +187,7 @@ def parser() -> argparse.ArgumentParser:
     answer_opts(sp)
     sp.set_defaults(func=cmd_chat)
 
-    sp = sub.add_parser("ingest", help="add or update files and folders (.txt, .md) in the index")
+    sp = sub.add_parser("ingest", help="add or update files and folders (.txt, .md, .html, .pdf) in the index")
     sp.add_argument("paths", nargs="+", metavar="PATH")
     sp.set_defaults(func=cmd_ingest)
 

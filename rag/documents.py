@@ -1,8 +1,11 @@
 """Find and read the files to index, refusing bad ones before the index is touched.
 
-Reads UTF-8 text (.txt, .md). Offsets everywhere are offsets into the string
-that `open(path, encoding="utf-8").read()` returns, so a citation's
-`text == open(source).read()[start:end]` holds exactly.
+Reads UTF-8 text (.txt, .md) and extracts text from .html and .pdf
+(rag.parsers). Offsets everywhere are offsets into the string that
+`open(text_path, encoding="utf-8").read()` returns, so a citation's
+`text == open(path).read()[start:end]` holds exactly; for .txt/.md the text
+path is the file itself, for .html/.pdf it is the extracted text saved in
+the data folder.
 """
 
 from __future__ import annotations
@@ -13,14 +16,16 @@ from pathlib import Path
 
 from .errors import BadInput
 
-SUFFIXES = (".txt", ".md", ".markdown")
+TEXT_SUFFIXES = (".txt", ".md", ".markdown")
+SUFFIXES = TEXT_SUFFIXES + (".html", ".htm", ".pdf")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class SourceDoc:
-    path: Path  # absolute
+    path: Path  # absolute: the document's identity in the index
     text: str
+    text_path: Path | None = None  # where `text` is stored, when it was extracted
 
     @property
     def name(self) -> str:
@@ -53,7 +58,7 @@ def expand(paths: list[str | Path]) -> list[Path]:
     return list(found)
 
 
-def read(path: Path) -> SourceDoc:
+def read(path: Path, extract_dir: Path | None = None) -> SourceDoc:
     """Read one file as text, or raise BadInput saying why it cannot be indexed."""
     try:
         size = path.stat().st_size
@@ -62,8 +67,19 @@ def read(path: Path) -> SourceDoc:
         raw = path.read_bytes()
     except OSError as exc:
         raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        if not raw.startswith(b"%PDF"):
+            raise BadInput(f"{path} is not a PDF file")
+        from .parsers import pdf_text
+
+        return _extracted(path, pdf_text(path), extract_dir)
     if b"\x00" in raw[:65536]:
         raise BadInput(f"{path} looks binary (it contains NUL bytes), not text")
+    if suffix in (".html", ".htm"):
+        from .parsers import html_text
+
+        return _extracted(path, html_text(raw, path.name), extract_dir)
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -76,6 +92,18 @@ def read(path: Path) -> SourceDoc:
     return SourceDoc(path=path, text=text)
 
 
-def load(paths: list[str | Path]) -> list[SourceDoc]:
+def _extracted(path: Path, text: str, extract_dir: Path | None) -> SourceDoc:
+    """Save extracted text where citations can point (data folder/extracted/)."""
+    if extract_dir is None:
+        return SourceDoc(path=path, text=text)
+    extract_dir.mkdir(parents=True, exist_ok=True)
+    tag = hashlib.sha256(str(path).encode("utf-8")).hexdigest()[:10]
+    target = extract_dir / f"{path.stem[:60]}-{tag}.txt"
+    with open(target, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+    return SourceDoc(path=path, text=text, text_path=target)
+
+
+def load(paths: list[str | Path], extract_dir: Path | None = None) -> list[SourceDoc]:
     """Validate every file first: one bad file stops the whole ingest before any write."""
-    return [read(p) for p in expand(paths)]
+    return [read(p, extract_dir) for p in expand(paths)]

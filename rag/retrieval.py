@@ -62,6 +62,6 @@ class HybridRetriever:
         passages = []
         for i, nws in enumerate(results[:k], start=1):
             m = nws.node.metadata
-            passages.append(Passage(i, nws.node.node_id, nws.node.get_content(), m["source"], m["path"],
+            passages.append(Passage(i, nws.node.node_id, nws.node.get_content(), m["source"], m.get("text_path") or m["path"],
                                     m.get("heading", ""), int(m["start"]), int(m["end"]), float(nws.score or 0.0)))
         return passages

@@ -22,7 +22,7 @@ from .settings import Settings
 
 EMBED_BATCH = 64
 # Metadata the embedding and the LLM do not see (the heading stays visible).
-HIDDEN_KEYS = ["source", "path", "start", "end", "doc_hash"]
+HIDDEN_KEYS = ["source", "path", "text_path", "start", "end", "doc_hash"]
 
 
 @dataclass

@@ -84,3 +84,40 @@ def test_folders_are_expanded_and_hidden_files_skipped(tmp_path):
     (tmp_path / "d" / ".hidden" / "c.txt").write_text("Hidden.", encoding="utf-8")
     (tmp_path / "d" / "skip.bin").write_bytes(b"\x00")
     assert sorted(d.name for d in load([tmp_path / "d"])) == ["a.txt", "b.md"]
+
+
+def test_html_is_parsed_into_headed_sections(tmp_path):
+    page = tmp_path / "guide.html"
+    page.write_text("<html><head><style>p{}</style><script>var x=1;</script></head><body><nav>Menu</nav>"
+                    "<h1>Llama care</h1><p>Llamas eat <b>grass</b> and hay.</p><h2>Housing</h2>"
+                    "<p>They need a dry shelter.</p></body></html>", encoding="utf-8")
+    doc = load([page], tmp_path / "extracted")[0]
+    assert "var x" not in doc.text and "Menu" not in doc.text
+    chunks = chunk(doc)
+    assert [(c.heading, c.text) for c in chunks] == [("Llama care", "Llamas eat grass and hay."),
+                                                      ("Housing", "They need a dry shelter.")]
+    saved = open(chunks[0].text_path, encoding="utf-8").read()
+    assert all(saved[c.start:c.end] == c.text for c in chunks) and chunks[0].path == str(page.resolve())
+
+
+def test_pdf_text_is_extracted(tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    writer = pypdf.PdfWriter()
+    page = writer.add_blank_page(612, 792)
+    font = DictionaryObject({NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+                             NameObject("/BaseFont"): NameObject("/Helvetica")})
+    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject(
+        {NameObject("/F1"): writer._add_object(font)})})
+    stream = DecodedStreamObject()
+    stream.set_data(b"BT /F1 12 Tf 72 700 Td (Alpacas are smaller than llamas.) Tj ET")
+    page[NameObject("/Contents")] = writer._add_object(stream)
+    pdf = tmp_path / "camelids.pdf"
+    with open(pdf, "wb") as fh:
+        writer.write(fh)
+    doc = load([pdf], tmp_path / "extracted")[0]
+    assert "Alpacas are smaller than llamas." in doc.text
+    (tmp_path / "fake.pdf").write_bytes(b"not a pdf at all")
+    with pytest.raises(BadInput, match="not a PDF"):
+        load([tmp_path / "fake.pdf"])

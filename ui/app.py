@@ -25,7 +25,7 @@ from .render import answer_html, banner_markdown, error_html, evidence_html
 
 log = logging.getLogger("rag.ui")
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-UPLOAD_SUFFIXES = (".txt", ".md")
+UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
 EXAMPLES = ["Where did Putin and Xi meet?", "Who is Sergey Lavrov?", "What did he call the relationship?",
             "Why has Russia become dependent on China?", "How many hugs did they exchange?"]
 STREAM_WORDS = 3  # words per streamed update
@@ -184,7 +184,7 @@ def build_app(engine=None) -> gr.Blocks:
         from rag.documents import read
 
         if not files:
-            raise gr.Error("Choose one or more .txt or .md files first.")
+            raise gr.Error("Choose one or more .txt, .md, .html or .pdf files first.")
         eng = get_engine()
         uploads = Path(eng.settings.data_dir) / "uploads"
         docs, staged = [], []
@@ -201,7 +201,7 @@ def build_app(engine=None) -> gr.Blocks:
             for src in staged:
                 dest = uploads / safe_name(src.name)
                 shutil.copyfile(src, dest)
-                docs.append(read(dest))
+                docs.append(read(dest, Path(eng.settings.data_dir) / "extracted"))
             report = eng.store.sync(docs, progress=lambda done, total: progress(done / max(total, 1), desc="embedding"))
         except RagError as exc:  # name the file as the user knows it, not by its temp path
             message = str(exc)
@@ -262,7 +262,7 @@ def build_app(engine=None) -> gr.Blocks:
             with gr.Tab("Documents", id="documents") as docs_tab:
                 table = gr.Dataframe(headers=["file", "chunks", "path"], interactive=False, elem_id="doc-table")
                 upload = gr.File(file_count="multiple", file_types=list(UPLOAD_SUFFIXES),
-                                 label=f"Add .txt or .md files (up to {MAX_UPLOAD_BYTES // 2**20} MiB each)",
+                                 label=f"Add .txt, .md, .html or .pdf files (up to {MAX_UPLOAD_BYTES // 2**20} MiB each)",
                                  elem_id="upload")
                 add_btn = gr.Button("Add to index", variant="primary", elem_id="add-docs")
                 status = gr.Markdown(elem_id="doc-status")
