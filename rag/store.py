@@ -146,19 +146,20 @@ class Store:
             stale = existing - {c.id for c in chunks}
             report.unchanged += len(chunks) - len(fresh)
             plan.append((fresh, stale))
-        total = sum(len(f) for f, _ in plan)
-        done = 0
-        for fresh, stale in plan:
-            for lo in range(0, len(fresh), EMBED_BATCH):
-                batch = fresh[lo : lo + EMBED_BATCH]
-                vectors = self.embedder.embed([self.embed_text(c) for c in batch]).tolist()
-                with self.guard():
-                    self.vector_store.add([self._to_node(c, v) for c, v in zip(batch, vectors)])
-                self._writes += 1
-                done += len(batch)
-                report.added += len(batch)
-                if progress:
-                    progress(done, total)
+        # Batches span documents, so many small files still embed in full batches.
+        fresh = [c for f, _ in plan for c in f]
+        for lo in range(0, len(fresh), EMBED_BATCH):
+            batch = fresh[lo : lo + EMBED_BATCH]
+            vectors = self.embedder.embed([self.embed_text(c) for c in batch]).tolist()
+            with self.guard():
+                self.vector_store.add([self._to_node(c, v) for c, v in zip(batch, vectors)])
+            self._writes += 1
+            report.added += len(batch)
+            if progress:
+                progress(report.added, len(fresh))
+        # Stale chunks go only after every new one is in: a kill before this point
+        # leaves extra chunks for the next sync to remove, never missing ones.
+        for _, stale in plan:
             if stale:
                 with self.guard():
                     self.collection.delete(ids=sorted(stale))

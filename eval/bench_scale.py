@@ -1,0 +1,113 @@
+"""Scale benchmark: how ingest and retrieval cost grow with the corpus.
+
+    python -m eval.bench_scale [--sizes 5000 20000 50000] [--corpus DIR] [--out FILE]
+
+Corpus: the Python documentation that Debian's python3-doc package installs
+(its reStructuredText sources, /usr/share/doc/python3.*/html/_sources), cut
+into 64-token chunks so that 50,000 chunks fit in it; the seed article is the
+smallest size. Each size runs in a fresh process and a fresh index and
+reports ingest throughput (chunks/s), index size on disk, warm hybrid
+retrieval p50/p95 over a fixed set of questions, and peak memory (max RSS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+QUESTIONS = ["How do I open a file for reading?", "What does the with statement do?", "How are exceptions raised?",
+             "What is a generator?", "How do I sort a list of dictionaries?", "What is the GIL?",
+             "How do I parse command line arguments?", "What does asyncio.gather do?",
+             "How do I read a CSV file?", "What is a dataclass?", "Where did Putin and Xi meet?",
+             "What did Lavrov call the relationship?"] * 4
+CHUNK_SIZE, CHUNK_OVERLAP = 64, 12
+
+
+def corpus_files(corpus: str) -> list[Path]:
+    pattern = corpus or "/usr/share/doc/python3*/html/_sources"
+    roots = sorted(glob.glob(pattern))
+    if not roots:
+        raise SystemExit("no corpus: apt-get install python3-doc (or pass --corpus DIR)")
+    return sorted(Path(roots[0]).rglob("*.txt"))
+
+
+def one(size: int, corpus: str) -> dict:
+    """Ingest about `size` chunks into a fresh index, then time retrieval. Runs in its own process."""
+    from rag.chunking import chunk
+    from rag.documents import read
+    from rag.engine import Engine
+    from rag.errors import BadInput
+    from rag.settings import PROJECT_ROOT, Settings
+
+    docs, total = [read(PROJECT_ROOT / "seeds" / "putin-xi-beijing.txt")], 0
+    total = len(chunk(docs[0], CHUNK_SIZE, CHUNK_OVERLAP))
+    for path in corpus_files(corpus) if size > total else []:
+        if total >= size:
+            break
+        try:
+            doc = read(path)
+        except BadInput:
+            continue
+        docs.append(doc)
+        total += len(chunk(doc, CHUNK_SIZE, CHUNK_OVERLAP))
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings.from_env().with_(data_dir=Path(tmp), chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP,
+                                             answerer="extractive")
+        engine = Engine(settings, ensure_seeds=False)
+        t = time.perf_counter()
+        report = engine.store.sync(docs)
+        ingest_s = time.perf_counter() - t
+        size_mb = sum(f.stat().st_size for f in Path(tmp).rglob("*") if f.is_file()) / 1e6
+        t = time.perf_counter()
+        engine.retriever.retrieve(QUESTIONS[0])  # builds the BM25 index over every chunk
+        first_s = time.perf_counter() - t
+        times = []
+        for q in QUESTIONS:
+            engine.embedder.forget(q)
+            t = time.perf_counter()
+            engine.retriever.retrieve(q)
+            times.append((time.perf_counter() - t) * 1e3)
+        times.sort()
+    return {"chunks": report.added, "files": len(docs), "ingest_s": round(ingest_s, 1),
+            "chunks_per_s": round(report.added / ingest_s, 1), "index_mb": round(size_mb, 1),
+            "first_query_s": round(first_s, 2), "retrieve_p50_ms": round(statistics.median(times), 1),
+            "retrieve_p95_ms": round(times[int(0.95 * (len(times) - 1))], 1),
+            "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1, 5000, 20000, 50000])
+    ap.add_argument("--corpus", default="")
+    ap.add_argument("--out", default=None)
+    ap.add_argument("--one", type=int, default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one is not None:
+        print(json.dumps(one(args.one, args.corpus)))
+        return
+    rows = []
+    for size in args.sizes:
+        env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+        out = subprocess.run([sys.executable, "-m", "eval.bench_scale", "--one", str(size), "--corpus", args.corpus],
+                             capture_output=True, text=True, env=env, check=True)
+        row = json.loads(out.stdout.strip().splitlines()[-1])
+        rows.append(row)
+        print(f"{row['chunks']:7d} chunks ({row['files']} files): ingest {row['chunks_per_s']} chunks/s "
+              f"({row['ingest_s']} s), index {row['index_mb']} MB, retrieve p50 {row['retrieve_p50_ms']} ms "
+              f"p95 {row['retrieve_p95_ms']} ms (first query {row['first_query_s']} s), "
+              f"peak RSS {row['max_rss_mb']:.0f} MB", flush=True)
+    if args.out:
+        Path(args.out).write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()
