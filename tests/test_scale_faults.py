@@ -96,7 +96,7 @@ def test_killed_ingest_is_completed_by_the_next_run(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
     words = open(SEED, encoding="utf-8").read().split()
-    for i in range(40):
+    for i in range(150):
         body = "\n\n".join(" ".join(words[(i * 37 + j * 53) % 900:(i * 37 + j * 53) % 900 + 60]) + "."
                            for j in range(8))
         (docs / f"doc{i:02d}.txt").write_text(f"Document {i}\n\n{body}\n", encoding="utf-8")
@@ -116,7 +116,7 @@ def test_killed_ingest_is_completed_by_the_next_run(tmp_path):
             m = re.findall(rb"(\d+)/(\d+)", buf)
             if m:
                 seen["done"] = int(m[-1][0])
-                if seen["done"] >= 64:
+                if seen["done"] >= 192:
                     proc.send_signal(signal.SIGKILL)
                     return
 
