@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from rag.local_llm import free_port
 from rag.chunking import chunk
 from rag.documents import load
 from rag.engine import Engine
@@ -25,14 +26,6 @@ from tests.openai_stub import ScriptedOpenAI
 
 pytestmark = pytest.mark.integration
 CHROMA = str(Path(sys.executable).with_name("chroma"))
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class ChromaServer:

@@ -7,12 +7,12 @@ artifacts/screenshots/ for a person to look at.
 from __future__ import annotations
 
 import shutil
-import socket
 import time
 from pathlib import Path
 
 import pytest
 
+from rag.local_llm import free_port
 from rag.engine import Engine
 from rag.settings import Settings
 from tests.conftest import ROOT
@@ -24,10 +24,6 @@ BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-ba
                 "--disable-component-update", "--disable-sync", "--disable-quic"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

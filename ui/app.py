@@ -285,8 +285,17 @@ def build_app(engine=None) -> gr.Blocks:
         add_btn.click(add_files, upload, [status, table, choice, upload], api_visibility="private")
         remove_btn.click(remove_file, choice, [status, table, choice], api_visibility="private")
         gr.api(api_ask, api_name="ask")
-    app.queue(default_concurrency_limit=4)
+    app.queue(default_concurrency_limit=concurrency_limit())
     return app
+
+
+def concurrency_limit() -> int:
+    """Events answered at once (RAG_UI_CONCURRENCY, default 2: one per core; answering is
+    CPU-bound, so more only adds contention; see eval/load_test.py)."""
+    import os
+
+    raw = os.environ.get("RAG_UI_CONCURRENCY", "").strip()
+    return int(raw) if raw.isdigit() and int(raw) > 0 else 2
 
 
 def launch_options(settings) -> dict:

@@ -1,0 +1,126 @@
+"""Load test: concurrent chat sessions against the running app, loopback only, bounded in time.
+
+    python -m eval.load_test [--sessions 50] [--seconds 60] [--concurrency 4]
+
+Starts `rag ui` on a free 127.0.0.1 port (offline default, fresh index), then
+runs N sessions, each a gradio_client asking golden-set questions through the
+app's /ask endpoint in a loop until the time is up. Reports requests, errors,
+latency p50/p95, throughput and the server's memory (RSS) at start, end and peak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from rag.local_llm import free_port
+
+from . import golden
+
+
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def run(sessions: int, seconds: float, concurrency: int) -> dict:
+    from gradio_client import Client
+
+    questions = [q.question for q in golden.questions("all")]
+    port = free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, RAG_DATA_DIR=tmp, RAG_UI_CONCURRENCY=str(concurrency), HF_HUB_OFFLINE="1",
+                   GRADIO_ANALYTICS_ENABLED="False")
+        server = subprocess.Popen([sys.executable, "-m", "rag.cli", "ui", "--port", str(port)], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}/"
+        try:
+            deadline = time.monotonic() + 120
+            client = None
+            while client is None and time.monotonic() < deadline:
+                try:
+                    client = Client(url, verbose=False)
+                except Exception:
+                    time.sleep(0.5)
+            if client is None:
+                raise SystemExit("the app did not start")
+            client.predict(questions[0], 4, "auto", api_name="/ask")  # warm
+            rss = {"start": rss_mb(server.pid), "peak": 0.0}
+            latencies, errors, lock = [], [], threading.Lock()
+            stop_at = time.monotonic() + seconds
+
+            def session(i: int) -> None:
+                try:
+                    c = Client(url, verbose=False)
+                except Exception as exc:
+                    with lock:
+                        errors.append(f"connect: {type(exc).__name__}")
+                    return
+                k = i
+                while time.monotonic() < stop_at:
+                    q = questions[k % len(questions)]
+                    k += sessions
+                    t = time.perf_counter()
+                    try:
+                        out = c.predict(q, 4, "auto", api_name="/ask")
+                        assert "text" in out
+                        with lock:
+                            latencies.append((time.perf_counter() - t) * 1e3)
+                    except Exception as exc:
+                        with lock:
+                            errors.append(type(exc).__name__)
+
+            def sample() -> None:
+                while time.monotonic() < stop_at:
+                    rss["peak"] = max(rss["peak"], rss_mb(server.pid))
+                    time.sleep(1)
+
+            threads = [threading.Thread(target=session, args=(i,)) for i in range(sessions)]
+            sampler = threading.Thread(target=sample)
+            t0 = time.monotonic()
+            for t in threads + [sampler]:
+                t.start()
+            for t in threads + [sampler]:
+                t.join(timeout=seconds + 120)
+            elapsed = time.monotonic() - t0
+            rss["end"] = rss_mb(server.pid)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    latencies.sort()
+    return {"sessions": sessions, "seconds": round(elapsed, 1), "concurrency_limit": concurrency,
+            "requests": len(latencies), "errors": len(errors), "error_kinds": sorted(set(errors)),
+            "throughput_rps": round(len(latencies) / elapsed, 1),
+            "p50_ms": round(statistics.median(latencies), 1) if latencies else None,
+            "p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))], 1) if latencies else None,
+            "rss_mb": {k: round(v) for k, v in rss.items()}}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sessions", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--concurrency", type=int, nargs="+", default=[4])
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    rows = [run(args.sessions, args.seconds, c) for c in args.concurrency]
+    for r in rows:
+        print(json.dumps(r))
+    if args.out:
+        Path(args.out).write_text(json.dumps(rows, indent=2))
+
+
+if __name__ == "__main__":
+    main()
