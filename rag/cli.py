@@ -14,7 +14,7 @@ import textwrap
 from .errors import RagError
 
 
-def _print_details(a, out=sys.stdout) -> None:
+def _print_details(a, out=sys.stdout, seen_notices: set | None = None) -> None:
     """Everything after the answer text: sources, removed sentences, notices."""
     if a.citations:
         print("\nSources:", file=out)
@@ -26,16 +26,18 @@ def _print_details(a, out=sys.stdout) -> None:
         print("\nRemoved as unsupported by the cited sources:", file=out)
         for s in a.unsupported:
             print(f"  - {s}", file=out)
-    if a.notice:
+    if a.notice and (seen_notices is None or a.notice not in seen_notices):
         print(f"\n({a.notice})", file=sys.stderr)
+        if seen_notices is not None:
+            seen_notices.add(a.notice)
 
 
-def _stream_answer(stream, out=sys.stdout):
+def _stream_answer(stream, out=sys.stdout, seen_notices: set | None = None):
     """Print verified text as it arrives, then the details; returns the Answer."""
     for delta in stream:
         print(delta, end="", flush=True, file=out)
     print(file=out)
-    _print_details(stream.answer, out)
+    _print_details(stream.answer, out, seen_notices)
     return stream.answer
 
 
@@ -58,6 +60,7 @@ def cmd_chat(args) -> int:
     from . import Chat
 
     chat = Chat(answerer=args.answerer)
+    seen_notices: set[str] = set()  # say the offline-mode notice once, not every turn
     interactive = sys.stdin.isatty()
     if interactive:
         print("Ask about your documents. /reset starts over, /quit (or Ctrl-D) leaves.")
@@ -76,7 +79,7 @@ def cmd_chat(args) -> int:
             print("(conversation cleared)")
             continue
         try:
-            a = _stream_answer(chat.ask_stream(line, top_k=args.top_k))
+            a = _stream_answer(chat.ask_stream(line, top_k=args.top_k), seen_notices=seen_notices)
         except RagError as exc:  # a bad question must not end the session
             print(f"rag: {exc}", file=sys.stderr)
             continue

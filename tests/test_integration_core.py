@@ -130,3 +130,13 @@ def test_cli_ingest_refuses_bad_files_without_touching_the_index(tmp_path):
     r = run_cli("ask", "What are llamas?", "--json", env_extra=env)
     out = json.loads(r.stdout)
     assert "camelids" in out["text"] and out["citations"][0]["source"] == "good.md"
+
+
+def test_cli_chat_resolves_follow_ups_and_survives_bad_input(tmp_path):
+    env = dict(os.environ, RAG_DATA_DIR=str(tmp_path / "idx"))
+    r = subprocess.run([sys.executable, "-m", "rag.cli", "chat"], env=env, cwd=ROOT, capture_output=True, text=True,
+                       timeout=300, input="Who is Sergey Lavrov?\n" + "x" * 3000 + "\nWhat did he call the relationship?\n")
+    assert r.returncode == 0, r.stderr
+    assert "(understood as: What did Sergey Lavrov call the relationship?)" in r.stdout
+    assert "duet" in r.stdout and "limit is 2000" in r.stderr
+    assert r.stderr.count("Offline extractive mode") == 1
