@@ -58,6 +58,7 @@ def sections(text: str) -> list[Section]:
     out: list[Section] = []
     heading = ""
     body_start = None
+    prev_end = 0
     for start, end in blocks:
         block = text[start:end]
         if "\n" not in block.strip() and _is_heading(block):

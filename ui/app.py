@@ -18,7 +18,6 @@ from pathlib import Path
 
 import gradio as gr
 
-from rag.answer import Answer
 from rag.errors import BadInput, RagError
 
 from .render import answer_html, banner_markdown, error_html, evidence_html
