@@ -17,6 +17,9 @@ from rag.answer import Answer, Citation, Passage
 
 
 class PlainLlamaIndex:
+    """Plain LlamaIndex: SimpleDirectoryReader, default chunking, VectorStoreIndex over Chroma, the same
+    all-MiniLM-L6-v2 via HuggingFaceEmbedding, default retriever (top 2); offline its answer is its top chunk."""
+
     name = "plain LlamaIndex"
 
     def __init__(self, seeds: list[Path], data_dir: Path, llm=None) -> None:
