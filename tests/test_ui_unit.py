@@ -55,3 +55,21 @@ def test_upload_names_are_made_safe():
 def test_build_app_starts_no_server():
     app = build_app()
     assert app.fns and not getattr(app, "server", None)
+
+
+def test_uploads_must_come_from_the_upload_folder(tmp_path):
+    import pytest
+
+    from rag.errors import BadInput
+    from ui.app import check_upload
+
+    uploads = tmp_path / "uploads"
+    (uploads / "abc").mkdir(parents=True)
+    ok = uploads / "abc" / "notes.txt"
+    ok.write_text("fine", encoding="utf-8")
+    assert check_upload(ok, uploads) == ok.resolve()
+    outside = tmp_path / "secret.txt"
+    outside.write_text("no", encoding="utf-8")
+    for bad in (outside, uploads / ".." / "secret.txt", uploads / "abc" / "missing.txt"):
+        with pytest.raises(BadInput, match="not an uploaded file"):
+            check_upload(bad, uploads)

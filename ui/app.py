@@ -105,6 +105,18 @@ def safe_name(name: str) -> str:
     return f"{stem[:80]}{Path(base).suffix.lower()}"
 
 
+def check_upload(path: Path, allowed: Path | None = None) -> Path:
+    """An uploaded file must sit in Gradio's upload folder: a path sent by a client that
+    points anywhere else on the server (say /etc/passwd.txt) is refused."""
+    from gradio.utils import get_upload_folder
+
+    root = Path(allowed or get_upload_folder()).resolve()
+    real = Path(path).resolve()
+    if not real.is_relative_to(root) or not real.is_file():
+        raise BadInput(f"{Path(path).name}: not an uploaded file")
+    return real
+
+
 def build_app(engine=None) -> gr.Blocks:
     get_engine = _engine_getter(engine)
     settings = engine.settings if engine is not None else None
@@ -189,7 +201,7 @@ def build_app(engine=None) -> gr.Blocks:
         docs, staged = [], []
         try:
             for f in files:
-                src = Path(getattr(f, "name", f))
+                src = check_upload(Path(getattr(f, "name", f)))
                 if src.suffix.lower() not in UPLOAD_SUFFIXES:
                     raise BadInput(f"{src.name}: only {', '.join(UPLOAD_SUFFIXES)} files can be added")
                 if src.stat().st_size > MAX_UPLOAD_BYTES:
