@@ -21,6 +21,7 @@ from .errors import BackendUnavailable, IndexNotBuilt, RagError
 from .settings import Settings
 
 EMBED_BATCH = 64
+PAGE = 5000  # rows per read: one get() of every row fails in Chroma at about 50,000 chunks
 # Metadata the embedding and the LLM do not see (the heading stays visible).
 HIDDEN_KEYS = ["source", "path", "text_path", "start", "end", "doc_hash"]
 
@@ -108,6 +109,19 @@ class Store:
         """Changes whenever the indexed content may have changed (count, or a write here)."""
         return (self.count(), self._writes)
 
+    def _pages(self, include: list[str]):
+        """Every row of the collection, PAGE rows per request."""
+        offset = 0
+        while True:
+            with self.guard():
+                page = self.collection.get(include=include, limit=PAGE, offset=offset)
+            if not page["ids"]:
+                return
+            yield page
+            offset += len(page["ids"])
+            if len(page["ids"]) < PAGE:
+                return
+
     def count(self) -> int:
         with self.guard():
             return self.collection.count()
@@ -119,8 +133,7 @@ class Store:
     def sources(self) -> dict[str, int]:
         """Indexed file paths and their chunk counts."""
         counts: dict[str, int] = {}
-        with self.guard():
-            metadatas = self.collection.get(include=["metadatas"])["metadatas"]
+        metadatas = [m for page in self._pages(["metadatas"]) for m in page["metadatas"]]
         for meta in metadatas:
             counts[meta["path"]] = counts.get(meta["path"], 0) + 1
         return counts
@@ -189,8 +202,11 @@ class Store:
         """Every indexed node (for the keyword retriever), cached until the index changes."""
         v = self.version
         if self._nodes_cache is None or self._nodes_cache[0] != v:
-            with self.guard():
-                self._nodes_cache = (v, self.vector_store.get_nodes(None))
+            from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+            nodes = [metadata_dict_to_node(meta, text=text) for page in self._pages(["documents", "metadatas"])
+                     for text, meta in zip(page["documents"], page["metadatas"])]
+            self._nodes_cache = (v, nodes)
         return self._nodes_cache[1]
 
 

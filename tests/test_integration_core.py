@@ -140,3 +140,14 @@ def test_cli_chat_resolves_follow_ups_and_survives_bad_input(tmp_path):
     assert "(understood as: What did Sergey Lavrov call the relationship?)" in r.stdout
     assert "duet" in r.stdout and "limit is 2000" in r.stderr
     assert r.stderr.count("Offline extractive mode") == 1
+
+
+def test_large_indexes_are_read_in_pages(engine, monkeypatch):
+    import rag.store
+
+    monkeypatch.setattr(rag.store, "PAGE", 5)
+    engine.store._nodes_cache = None
+    nodes = engine.store.nodes()
+    assert len(nodes) == engine.store.count() == len({n.node_id for n in nodes}) > 5
+    assert sum(engine.store.sources().values()) == len(nodes)
+    assert all(n.metadata["start"] >= 0 and n.get_content() for n in nodes)
