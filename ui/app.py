@@ -163,18 +163,22 @@ def build_app(engine=None) -> gr.Blocks:
         history[-1]["content"] = answer_html(result, turn)
         yield history, answers, evidence_html(result, turn), ""
 
-    def show(target, answers, show_scores, show_removed):
+    def parse_target(target) -> tuple[int, int] | None:
+        """The hidden textbox holds "turn:n", written by a chip click or a message selection."""
         m = re.fullmatch(r"(\d+):(\d+)", (target or "").strip())
+        return (int(m.group(1)), int(m.group(2))) if m else None
+
+    def show(target, answers, show_scores, show_removed):
         answers = answers or []
-        if not m or int(m.group(1)) >= len(answers):
+        parsed = parse_target(target)
+        if parsed is None or parsed[0] >= len(answers):
             return gr.skip()
-        turn, n = int(m.group(1)), int(m.group(2))
+        turn, n = parsed
         return evidence_html(answers[turn], turn, n, show_scores, show_removed)
 
     def redraw(target, answers, show_scores, show_removed):
         answers = answers or []
-        m = re.fullmatch(r"(\d+):(\d+)", (target or "").strip())
-        turn, n = (int(m.group(1)), int(m.group(2))) if m else (len(answers) - 1, None)
+        turn, n = parse_target(target) or (len(answers) - 1, None)
         if not answers or turn >= len(answers):
             return evidence_html(None, 0)
         return evidence_html(answers[turn], turn, n, show_scores, show_removed)
