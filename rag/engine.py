@@ -165,6 +165,7 @@ class Engine:
     """The real parts, built once from Settings: store, retriever, answerers, scorer."""
 
     def __init__(self, settings: Settings | None = None, *, ensure_seeds: bool = True) -> None:
+        from .derived import Derived
         from .embedding import make_embedder
         from .retrieval import HybridRetriever
         from .store import Store
@@ -174,9 +175,9 @@ class Engine:
         self.store = Store(self.settings, self.embedder)
         if ensure_seeds and self.store.count() == 0:
             self.ingest_seeds()
-        self.retriever = HybridRetriever(self.store, self.settings.top_k)
+        self.derived = Derived(self.store)  # BM25 and corpus statistics, shared by retriever and answerer
+        self.retriever = HybridRetriever(self.store, self.settings.top_k, self.derived)
         self.scorer = SupportScorer(self.embedder)
-        self._stats: tuple[int, CorpusStats] | None = None
         self._llm = None
 
     def ingest_seeds(self) -> None:
@@ -193,10 +194,7 @@ class Engine:
 
     @property
     def stats(self) -> CorpusStats:
-        version = self.store.version
-        if self._stats is None or self._stats[0] != version:
-            self._stats = (version, CorpusStats([n.get_content() for n in self.store.nodes()]))
-        return self._stats[1]
+        return self.derived.current().stats
 
     @property
     def llm(self):
@@ -206,13 +204,13 @@ class Engine:
             self._llm = LLMAnswerer(self.settings)
         return self._llm
 
-    def answerer(self, choice: str | None = None) -> Answerer:
+    def answerer(self, choice: str | None = None, stats: CorpusStats | None = None) -> Answerer:
         choice = choice or self.settings.answerer
         if choice == "llm" or (choice == "auto" and self.settings.llm_configured):
             if not self.settings.llm_configured and choice == "llm":
                 raise BackendUnavailable("RAG_ANSWERER=llm needs OPENAI_API_KEY or RAG_LLM_BASE_URL")
             return self.llm
-        return ExtractiveAnswerer(self.embedder, self.stats)
+        return ExtractiveAnswerer(self.embedder, stats or self.stats)
 
     def _condense(self, chosen, question: str, history) -> str:
         if not history:
@@ -230,11 +228,12 @@ class Engine:
                    answerer: str | None = None, top_k: int | None = None) -> AnswerStream:
         """Like ask(), but iterate for the verified text as it is produced; then `.answer`."""
         question = clean_question(question)
-        chosen = self.answerer(answerer)
+        snap = self.derived.current()  # the one look at the index per question
+        chosen = self.answerer(answerer, snap.stats)
         standalone = self._condense(chosen, question, history)
         extractive = chosen.name == "extractive"
-        fallback = None if extractive or self.settings.llm_fallback == "none" else self.answerer("extractive")
-        steps = answer_steps(question, retriever=self.retriever, answerer=chosen, scorer=self.scorer,
+        fallback = None if extractive or self.settings.llm_fallback == "none" else self.answerer("extractive", snap.stats)
+        steps = answer_steps(question, retriever=self.retriever.at(snap), answerer=chosen, scorer=self.scorer,
                              top_k=top_k, standalone=standalone, fallback=fallback)
 
         def with_notice():

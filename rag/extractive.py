@@ -72,6 +72,15 @@ class CorpusStats:
             self.df.update(set(content_terms(t)))
             self.words.update(words(t))
 
+    def to_dict(self) -> dict:
+        return {"n": self.n, "df": dict(self.df), "words": sorted(self.words)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> CorpusStats:
+        stats = cls([])
+        stats.n, stats.df, stats.words = int(data["n"]), Counter(data["df"]), set(data["words"])
+        return stats
+
     def idf(self, term: str) -> float:
         return math.log(1 + self.n / (self.df.get(term, 0) + 0.5))
 

@@ -84,7 +84,6 @@ class Store:
                 f"not {embedder.name}; use another RAG_DATA_DIR or delete it and re-ingest"
             )
         self.vector_store = ChromaVectorStore(chroma_collection=self.collection)
-        self._nodes_cache: tuple[tuple, list] | None = None
         self._writes = 0  # bumped by every write from this process
 
     def unavailable(self, exc: Exception) -> BackendUnavailable:
@@ -198,16 +197,15 @@ class Store:
             self._writes += 1
         return len(ids)
 
-    def nodes(self) -> list:
-        """Every indexed node (for the keyword retriever), cached until the index changes."""
-        v = self.version
-        if self._nodes_cache is None or self._nodes_cache[0] != v:
-            from llama_index.core.vector_stores.utils import metadata_dict_to_node
+    def ids(self) -> list[str]:
+        return [i for page in self._pages([]) for i in page["ids"]]
 
-            nodes = [metadata_dict_to_node(meta, text=text) for page in self._pages(["documents", "metadatas"])
-                     for text, meta in zip(page["documents"], page["metadatas"])]
-            self._nodes_cache = (v, nodes)
-        return self._nodes_cache[1]
+    def nodes(self) -> list:
+        """Every indexed node, read page by page (rag.derived builds the keyword index from them)."""
+        from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+        return [metadata_dict_to_node(meta, text=text) for page in self._pages(["documents", "metadatas"])
+                for text, meta in zip(page["documents"], page["metadatas"])]
 
 
 def tqdm_progress(desc: str) -> Callable[[int, int], None]:

@@ -146,8 +146,8 @@ def test_large_indexes_are_read_in_pages(engine, monkeypatch):
     import rag.store
 
     monkeypatch.setattr(rag.store, "PAGE", 5)
-    engine.store._nodes_cache = None
     nodes = engine.store.nodes()
     assert len(nodes) == engine.store.count() == len({n.node_id for n in nodes}) > 5
     assert sum(engine.store.sources().values()) == len(nodes)
+    assert sorted(engine.store.ids()) == sorted(n.node_id for n in nodes)
     assert all(n.metadata["start"] >= 0 and n.get_content() for n in nodes)
