@@ -1,6 +1,6 @@
 """Load test: concurrent chat sessions against the running app, loopback only, bounded in time.
 
-    python -m eval.load_test [--sessions 50] [--seconds 60] [--concurrency 4]
+    python -m eval.load_test [--sessions 50] [--seconds 60] [--concurrency 2 8]
 
 Starts `rag ui` on a free 127.0.0.1 port (offline default, fresh index), then
 runs N sessions, each a gradio_client asking golden-set questions through the
@@ -19,13 +19,12 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from rag.local_llm import free_port
 
 from . import golden
-
-
 
 
 def rss_mb(pid: int) -> float:
@@ -35,10 +34,11 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def run(sessions: int, seconds: float, concurrency: int) -> dict:
+@contextmanager
+def serve(concurrency: int):
+    """`rag ui` on a free loopback port over a fresh index, answered once; yields (url, pid)."""
     from gradio_client import Client
 
-    questions = [q.question for q in golden.questions("all")]
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, RAG_DATA_DIR=tmp, RAG_UI_CONCURRENCY=str(concurrency), HF_HUB_OFFLINE="1",
@@ -56,63 +56,91 @@ def run(sessions: int, seconds: float, concurrency: int) -> dict:
                     time.sleep(0.5)
             if client is None:
                 raise SystemExit("the app did not start")
-            client.predict(questions[0], 4, "auto", api_name="/ask")  # warm
-            rss = {"start": rss_mb(server.pid), "peak": 0.0}
-            latencies, errors, lock = [], [], threading.Lock()
-            stop_at = time.monotonic() + seconds
-
-            def session(i: int) -> None:
-                try:
-                    c = Client(url, verbose=False)
-                except Exception as exc:
-                    with lock:
-                        errors.append(f"connect: {type(exc).__name__}")
-                    return
-                k = i
-                while time.monotonic() < stop_at:
-                    q = questions[k % len(questions)]
-                    k += sessions
-                    t = time.perf_counter()
-                    try:
-                        out = c.predict(q, 4, "auto", api_name="/ask")
-                        assert "text" in out
-                        with lock:
-                            latencies.append((time.perf_counter() - t) * 1e3)
-                    except Exception as exc:
-                        with lock:
-                            errors.append(type(exc).__name__)
-
-            def sample() -> None:
-                while time.monotonic() < stop_at:
-                    rss["peak"] = max(rss["peak"], rss_mb(server.pid))
-                    time.sleep(1)
-
-            threads = [threading.Thread(target=session, args=(i,)) for i in range(sessions)]
-            sampler = threading.Thread(target=sample)
-            t0 = time.monotonic()
-            for t in threads + [sampler]:
-                t.start()
-            for t in threads + [sampler]:
-                t.join(timeout=seconds + 120)
-            elapsed = time.monotonic() - t0
-            rss["end"] = rss_mb(server.pid)
+            client.predict("Where did Putin and Xi meet?", 4, "auto", api_name="/ask")  # warm
+            yield url, server.pid
         finally:
             server.terminate()
             server.wait(timeout=30)
-    latencies.sort()
-    return {"sessions": sessions, "seconds": round(elapsed, 1), "concurrency_limit": concurrency,
-            "requests": len(latencies), "errors": len(errors), "error_kinds": sorted(set(errors)),
-            "throughput_rps": round(len(latencies) / elapsed, 1),
-            "p50_ms": round(statistics.median(latencies), 1) if latencies else None,
-            "p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))], 1) if latencies else None,
-            "rss_mb": {k: round(v) for k, v in rss.items()}}
+
+
+class Tally:
+    """Latencies, errors and the server's memory, shared by the session threads or tasks."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.latencies: list[float] = []
+        self.errors: list[str] = []
+        self.lock = threading.Lock()
+        self.rss = {"start": rss_mb(pid), "peak": 0.0}
+
+    def ok(self, ms: float) -> None:
+        with self.lock:
+            self.latencies.append(ms)
+
+    def error(self, kind: str) -> None:
+        with self.lock:
+            self.errors.append(kind)
+
+    def sample(self) -> None:
+        self.rss["peak"] = max(self.rss["peak"], rss_mb(self.pid))
+
+    def report(self, sessions: int, elapsed: float, concurrency: int) -> dict:
+        self.rss["end"] = rss_mb(self.pid)
+        lat = sorted(self.latencies)
+        return {"sessions": sessions, "seconds": round(elapsed, 1), "concurrency_limit": concurrency,
+                "requests": len(lat), "errors": len(self.errors), "error_kinds": sorted(set(self.errors)),
+                "throughput_rps": round(len(lat) / elapsed, 1),
+                "p50_ms": round(statistics.median(lat), 1) if lat else None,
+                "p95_ms": round(lat[int(0.95 * (len(lat) - 1))], 1) if lat else None,
+                "rss_mb": {k: round(v) for k, v in self.rss.items()}}
+
+
+def run(sessions: int, seconds: float, concurrency: int) -> dict:
+    from gradio_client import Client
+
+    questions = [q.question for q in golden.questions("all")]
+    with serve(concurrency) as (url, pid):
+        tally = Tally(pid)
+        stop_at = time.monotonic() + seconds
+
+        def session(i: int) -> None:
+            try:
+                c = Client(url, verbose=False)
+            except Exception as exc:
+                tally.error(f"connect: {type(exc).__name__}")
+                return
+            k = i
+            while time.monotonic() < stop_at:
+                q = questions[k % len(questions)]
+                k += sessions
+                t = time.perf_counter()
+                try:
+                    out = c.predict(q, 4, "auto", api_name="/ask")
+                    assert "text" in out
+                    tally.ok((time.perf_counter() - t) * 1e3)
+                except Exception as exc:
+                    tally.error(type(exc).__name__)
+
+        def sample() -> None:
+            while time.monotonic() < stop_at:
+                tally.sample()
+                time.sleep(1)
+
+        threads = [threading.Thread(target=session, args=(i,)) for i in range(sessions)]
+        sampler = threading.Thread(target=sample)
+        t0 = time.monotonic()
+        for t in threads + [sampler]:
+            t.start()
+        for t in threads + [sampler]:
+            t.join(timeout=seconds + 120)
+        return tally.report(sessions, time.monotonic() - t0, concurrency)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sessions", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60)
-    ap.add_argument("--concurrency", type=int, nargs="+", default=[4])
+    ap.add_argument("--concurrency", type=int, nargs="+", default=[2])
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     rows = [run(args.sessions, args.seconds, c) for c in args.concurrency]
