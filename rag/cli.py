@@ -101,7 +101,10 @@ def cmd_ingest(args) -> int:
     engine = Engine(settings, ensure_seeds=False)
     report = engine.store.sync(docs, progress=tqdm_progress("embedding"))
     pruned = engine.store.prune()
-    print(f"{report}; {pruned} chunk(s) of deleted files removed; index holds {engine.store.count()} chunk(s)")
+    count = engine.store.count()
+    if count:
+        engine.derived.current()  # build and save the keyword index now, so the next start only loads it
+    print(f"{report}; {pruned} chunk(s) of deleted files removed; index holds {count} chunk(s)")
     return 0
 
 
@@ -143,6 +146,10 @@ def cmd_ui(args) -> int:
     from . import default_engine
 
     engine = default_engine()  # index the seeds now, not on the first question
+    try:
+        engine.derived.current()  # and load (or build) the keyword index
+    except RagError:
+        pass  # an empty or unreadable index: the first question shows why
     print(f"Chat window on http://{args.host}:{args.port} (Ctrl-C stops it)")
     launch(host=args.host, port=args.port, engine=engine)
     return 0

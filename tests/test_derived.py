@@ -98,3 +98,19 @@ def test_one_look_at_the_index_per_question(built, monkeypatch):
     monkeypatch.setattr(engine.store, "count", lambda: calls.append(1) or real())
     engine.ask("Where did Putin and Xi meet?")
     assert len(calls) == 1
+
+
+def test_ingest_leaves_the_keyword_index_ready_for_the_next_process(tmp_path):
+    from tests.test_integration_core import run_cli
+
+    doc = tmp_path / "docs" / "llamas.md"
+    doc.parent.mkdir()
+    doc.write_text("# Llamas\n\nLlamas are camelids that mostly eat grass and hay.\n", encoding="utf-8")
+    env = {"RAG_DATA_DIR": str(tmp_path / "idx")}
+    r = run_cli("ingest", str(doc.parent), env_extra=env)
+    assert r.returncode == 0, r.stderr
+    [folder] = folders(tmp_path / "idx")
+    assert (folder / "complete").is_file()
+    engine = Engine(Settings.from_env(env), ensure_seeds=False)
+    assert engine.derived.current().source == "loaded"
+    assert "grass" in engine.ask("What do llamas eat?").text
