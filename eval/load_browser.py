@@ -31,8 +31,8 @@ BOT = "#chat [data-testid='bot']"
 USER = "#chat [data-testid='user']"
 # Finished: one more bot message than before, no placeholder or cursor left in the chat.
 DONE = ("([n]) => document.querySelectorAll(\"" + BOT + "\").length >= n + 1"
-        " && !document.querySelector('#chat').innerText.includes('Searching the documents')"
-        " && !document.querySelector('#chat').innerText.includes('▌')")
+        " && !document.querySelector('#chat').textContent.includes('Searching the documents')"
+        " && !document.querySelector('#chat').textContent.includes('▌')")  # textContent: no layout per poll
 
 
 async def open_tab(browser, url: str):
@@ -46,6 +46,7 @@ async def open_tab(browser, url: str):
 
 async def session(context, page, questions: list[str], stop_at: float, tally: Tally) -> dict:
     asked: list[str] = []
+    seen_errors = 0
     try:
         for q in questions:
             if time.monotonic() >= stop_at:
@@ -55,13 +56,15 @@ async def session(context, page, questions: list[str], stop_at: float, tally: Ta
             await page.fill("#question textarea", q)
             await page.click("#ask")
             try:
-                await page.wait_for_function(DONE, arg=[before], polling=200, timeout=120_000)
+                await page.wait_for_function(DONE, arg=[before], polling=500, timeout=120_000)
             except Exception as exc:
                 tally.error(f"no answer: {type(exc).__name__}")
                 break
             asked.append(q)
-            if await page.locator("#chat .rag-error").count():
-                tally.error("error message in the chat")
+            errors = await page.locator("#chat .rag-error").all_inner_texts()
+            if len(errors) > seen_errors:
+                seen_errors = len(errors)
+                tally.error(f"error message in the chat: {errors[-1][:120]}")
             else:
                 tally.ok((time.perf_counter() - t) * 1e3)
         users = [" ".join(u.split()) for u in await page.locator(USER).all_inner_texts()]
@@ -83,6 +86,7 @@ async def drive(url: str, sessions: int, seconds: float, tally: Tally) -> tuple[
         tabs = []
         for _ in range(sessions):  # one at a time: the clock starts once every window is open
             tabs.append(await open_tab(browser, url))
+        tally.start()  # serving 50 page loads is not answering questions
         stop_at = time.monotonic() + seconds
 
         async def sample() -> None:

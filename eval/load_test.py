@@ -27,6 +27,12 @@ from rag.local_llm import free_port
 from . import golden
 
 
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -71,7 +77,12 @@ class Tally:
         self.latencies: list[float] = []
         self.errors: list[str] = []
         self.lock = threading.Lock()
-        self.rss = {"start": rss_mb(pid), "peak": 0.0}
+        self.start()
+
+    def start(self) -> None:
+        """(Re)start the server's memory and CPU accounting, e.g. once every session is connected."""
+        self.rss = {"start": rss_mb(self.pid), "peak": 0.0}
+        self.cpu_start = cpu_s(self.pid)
 
     def ok(self, ms: float) -> None:
         with self.lock:
@@ -86,13 +97,17 @@ class Tally:
 
     def report(self, sessions: int, elapsed: float, concurrency: int) -> dict:
         self.rss["end"] = rss_mb(self.pid)
+        server_cpu = cpu_s(self.pid) - self.cpu_start
         lat = sorted(self.latencies)
         return {"sessions": sessions, "seconds": round(elapsed, 1), "concurrency_limit": concurrency,
                 "requests": len(lat), "errors": len(self.errors), "error_kinds": sorted(set(self.errors)),
                 "throughput_rps": round(len(lat) / elapsed, 1),
                 "p50_ms": round(statistics.median(lat), 1) if lat else None,
                 "p95_ms": round(lat[int(0.95 * (len(lat) - 1))], 1) if lat else None,
-                "rss_mb": {k: round(v) for k, v in self.rss.items()}}
+                "rss_mb": {k: round(v) for k, v in self.rss.items()},
+                # the app's share of the machine: how much of the latency is the app's own work
+                "server_cpu_s": round(server_cpu, 1),
+                "server_cpu_ms_per_request": round(server_cpu * 1e3 / len(lat), 1) if lat else None}
 
 
 def run(sessions: int, seconds: float, concurrency: int) -> dict:
