@@ -21,12 +21,13 @@ import json
 import os
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from .metrics import percentile
 
 QUESTIONS = ["How do I open a file for reading?", "What does the with statement do?", "How are exceptions raised?",
              "What is a generator?", "How do I sort a list of dictionaries?", "What is the GIL?",
@@ -71,9 +72,9 @@ def one(size: int, corpus: str) -> dict:
         t = time.perf_counter()
         report = engine.store.sync(docs)
         ingest_s = time.perf_counter() - t
-        size_mb = sum(f.stat().st_size for f in (Path(tmp) / "chroma").rglob("*") if f.is_file()) / 1e6
+        size_mb = folder_mb(Path(tmp) / "chroma")
         first_s = timed(lambda: engine.ask(QUESTIONS[0]))  # builds BM25 and corpus statistics, saves them
-        derived_mb = sum(f.stat().st_size for f in (Path(tmp) / "derived").rglob("*") if f.is_file()) / 1e6
+        derived_mb = folder_mb(Path(tmp) / "derived")
         times, asks = [], []
         for q in QUESTIONS:
             engine.embedder.forget(q)
@@ -89,8 +90,8 @@ def one(size: int, corpus: str) -> dict:
             "chunks_per_s": round(report.added / ingest_s, 1), "index_mb": round(size_mb, 1),
             "derived_mb": round(derived_mb, 1), "first_query_s": round(first_s, 2),
             "restart_loaded_s": round(loaded_s, 2), "restart_rebuilt_s": round(rebuilt_s, 2),
-            "retrieve_p50_ms": round(statistics.median(times), 1), "retrieve_p95_ms": round(pct(times, 0.95), 1),
-            "ask_p50_ms": round(statistics.median(asks), 1), "ask_p95_ms": round(pct(asks, 0.95), 1),
+            "retrieve_p50_ms": round(percentile(times, 0.5), 1), "retrieve_p95_ms": round(percentile(times, 0.95), 1),
+            "ask_p50_ms": round(percentile(asks, 0.5), 1), "ask_p95_ms": round(percentile(asks, 0.95), 1),
             "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0)}
 
 
@@ -100,9 +101,8 @@ def timed(fn) -> float:
     return time.perf_counter() - t
 
 
-def pct(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[int(q * (len(values) - 1))]
+def folder_mb(folder: Path) -> float:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) / 1e6
 
 
 def main() -> None:

@@ -14,15 +14,13 @@ includes the browser's own work on the same 2 cores.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 import shutil
 import time
 from pathlib import Path
 
 from . import golden
-from .load_test import Tally, serve
+from .load_test import Tally, cli, serve
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -98,7 +96,7 @@ async def drive(url: str, sessions: int, seconds: float, tally: Tally) -> tuple[
         # Each session walks the question pool from its own starting point, as far as time allows.
         orders = [pool[i % len(pool):] + pool[: i % len(pool)] for i in range(sessions)]
         results, _ = await asyncio.gather(
-            asyncio.gather(*(session(c, pg, order, stop_at, tally) for (c, pg), order in zip(tabs, orders))),
+            asyncio.gather(*(session(c, pg, order, stop_at, tally) for (c, pg), order in zip(tabs, orders, strict=True))),
             sample())
         elapsed = time.monotonic() - t0
         await browser.close()
@@ -119,17 +117,7 @@ def run(sessions: int, seconds: float, concurrency: int) -> dict:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sessions", type=int, default=50)
-    ap.add_argument("--seconds", type=float, default=60)
-    ap.add_argument("--concurrency", type=int, nargs="+", default=[2])
-    ap.add_argument("--out", default=None)
-    args = ap.parse_args()
-    rows = [run(args.sessions, args.seconds, c) for c in args.concurrency]
-    for r in rows:
-        print(json.dumps(r))
-    if args.out:
-        Path(args.out).write_text(json.dumps(rows, indent=2))
+    cli(run, __doc__.splitlines()[0])
 
 
 if __name__ == "__main__":

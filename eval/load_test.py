@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ from pathlib import Path
 from rag.local_llm import free_port
 
 from . import golden
+from .metrics import percentile
 
 
 def cpu_s(pid: int) -> float:
@@ -98,12 +98,12 @@ class Tally:
     def report(self, sessions: int, elapsed: float, concurrency: int) -> dict:
         self.rss["end"] = rss_mb(self.pid)
         server_cpu = cpu_s(self.pid) - self.cpu_start
-        lat = sorted(self.latencies)
+        lat = self.latencies
         return {"sessions": sessions, "seconds": round(elapsed, 1), "concurrency_limit": concurrency,
                 "requests": len(lat), "errors": len(self.errors), "error_kinds": sorted(set(self.errors)),
                 "throughput_rps": round(len(lat) / elapsed, 1),
-                "p50_ms": round(statistics.median(lat), 1) if lat else None,
-                "p95_ms": round(lat[int(0.95 * (len(lat) - 1))], 1) if lat else None,
+                "p50_ms": round(percentile(lat, 0.5), 1) if lat else None,
+                "p95_ms": round(percentile(lat, 0.95), 1) if lat else None,
                 "rss_mb": {k: round(v) for k, v in self.rss.items()},
                 # the app's share of the machine: how much of the latency is the app's own work
                 "server_cpu_s": round(server_cpu, 1),
@@ -151,18 +151,23 @@ def run(sessions: int, seconds: float, concurrency: int) -> dict:
         return tally.report(sessions, time.monotonic() - t0, concurrency)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def cli(run_one, description: str) -> None:
+    """The command line both load scripts share: one row per concurrency limit."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--sessions", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--concurrency", type=int, nargs="+", default=[2])
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
-    rows = [run(args.sessions, args.seconds, c) for c in args.concurrency]
+    rows = [run_one(args.sessions, args.seconds, c) for c in args.concurrency]
     for r in rows:
         print(json.dumps(r))
     if args.out:
         Path(args.out).write_text(json.dumps(rows, indent=2))
+
+
+def main() -> None:
+    cli(run, __doc__.splitlines()[0])
 
 
 if __name__ == "__main__":

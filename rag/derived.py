@@ -77,7 +77,7 @@ class Derived:
 
     def _make(self, version: tuple) -> Snapshot:
         if version[0] == 0:
-            raise IndexNotBuilt(f"the index in {self.store.settings.data_dir} is empty; run `rag ingest PATH`")
+            raise self._empty()
         fp = fingerprint(self.store.ids()) if self.root or self._snap else ""
         if self._snap is not None and self._snap.fingerprint == fp:
             return replace(self._snap, version=version)
@@ -86,12 +86,15 @@ class Derived:
             return Snapshot(version, fp, *loaded, source="loaded")
         nodes = self.store.nodes()
         if not nodes:
-            raise IndexNotBuilt(f"the index in {self.store.settings.data_dir} is empty; run `rag ingest PATH`")
+            raise self._empty()
         fp = fingerprint(n.node_id for n in nodes)  # what was read, even if the index moved on meanwhile
         bm25, stats = build(nodes)
         if self.root:
             self._save(fp, bm25, stats)
         return Snapshot(version, fp, bm25, stats, source="built")
+
+    def _empty(self) -> IndexNotBuilt:
+        return IndexNotBuilt(f"the index in {self.store.settings.data_dir} is empty; run `rag ingest PATH`")
 
     def _load(self, fp: str):
         from llama_index.retrievers.bm25 import BM25Retriever
