@@ -1,6 +1,7 @@
 """Find and read the files to index, refusing bad ones before the index is touched.
 
-Reads UTF-8 text (.txt, .md) and extracts text from .html and .pdf
+Reads UTF-8 text (.txt, .md, and files with no extension such as LICENSE or
+README when their bytes are text) and extracts text from .html and .pdf
 (rag.parsers). Offsets everywhere are offsets into the string that
 `open(text_path, encoding="utf-8").read()` returns, so a citation's
 `text == open(path).read()[start:end]` holds exactly; for .txt/.md the text
@@ -10,6 +11,7 @@ the data folder.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,7 @@ from .errors import BadInput
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 SUFFIXES = TEXT_SUFFIXES + (".html", ".htm", ".pdf")
 MAX_FILE_BYTES = 20 * 1024 * 1024
+SNIFF_BYTES = 65536
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,23 @@ class SourceDoc:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
 
+def looks_like_text(path: Path) -> bool:
+    """The file's first 64 KiB hold no NUL byte and decode as UTF-8 (judged by content, not name)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)  # a character cut at the end is fine
+    except (OSError, UnicodeDecodeError):
+        return False
+    return b"\x00" not in head
+
+
+def _wanted(path: Path) -> bool:
+    """In a folder: the supported types, plus extensionless files (LICENSE, README) whose content is text."""
+    suffix = path.suffix.lower()
+    return suffix in SUFFIXES or (not suffix and looks_like_text(path))
+
+
 def expand(paths: list[str | Path]) -> list[Path]:
     """Files named, plus supported files found under folders named; sorted, unique."""
     if not paths:
@@ -46,13 +66,19 @@ def expand(paths: list[str | Path]) -> list[Path]:
         if not path.exists():
             raise BadInput(f"no such file or folder: {raw}")
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
-                           and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            files = sorted(p for p in path.rglob("*") if p.is_file()
+                           and not any(part.startswith(".") for part in p.relative_to(path).parts) and _wanted(p))
             if not files:
-                raise BadInput(f"no {'/'.join(SUFFIXES)} files under {raw}")
+                raise BadInput(f"no {'/'.join(SUFFIXES)} or extensionless text files under {raw}")
             found.update((f.resolve(), None) for f in files)
+        elif not path.suffix:
+            if not looks_like_text(path):
+                raise BadInput(f"{raw} has no extension and is not UTF-8 text; supported: {', '.join(SUFFIXES)} "
+                               "and extensionless text files")
+            found[path.resolve()] = None
         elif path.suffix.lower() not in SUFFIXES:
-            raise BadInput(f"unsupported file type {path.suffix or '(none)'!r} for {raw}; supported: {', '.join(SUFFIXES)}")
+            raise BadInput(f"unsupported file type {path.suffix!r} for {raw}; supported: {', '.join(SUFFIXES)} "
+                           "and extensionless text files")
         else:
             found[path.resolve()] = None
     return list(found)
@@ -96,6 +122,7 @@ def _extracted(path: Path, text: str, extract_dir: Path | None) -> SourceDoc:
     """Save extracted text where citations can point (data folder/extracted/)."""
     if extract_dir is None:
         return SourceDoc(path=path, text=text)
+    extract_dir = extract_dir.resolve()  # citations name it from any working folder
     extract_dir.mkdir(parents=True, exist_ok=True)
     tag = hashlib.sha256(str(path).encode("utf-8")).hexdigest()[:10]
     target = extract_dir / f"{path.stem[:60]}-{tag}.txt"

@@ -121,3 +121,37 @@ def test_pdf_text_is_extracted(tmp_path):
     (tmp_path / "fake.pdf").write_bytes(b"not a pdf at all")
     with pytest.raises(BadInput, match="not a PDF"):
         load([tmp_path / "fake.pdf"])
+
+
+def test_extensionless_text_files_are_judged_by_content(tmp_path):
+    (tmp_path / "LICENSE").write_text("Permission is hereby granted, free of charge, to any person.\n", encoding="utf-8")
+    (tmp_path / "README").write_text("Café notes: llamas hum when curious.\n", encoding="utf-8")
+    (tmp_path / "COPYING").write_bytes(b"Copyright holders: the llama society.\n")
+    docs = load([tmp_path / "LICENSE", tmp_path / "README", tmp_path / "COPYING"])
+    assert [d.name for d in docs] == ["LICENSE", "README", "COPYING"]
+    assert "llamas hum" in docs[1].text and chunk(docs[0])[0].text.startswith("Permission is hereby granted")
+    blob = tmp_path / "program"
+    blob.write_bytes(b"\x7fELF\x02\x01\x01\x00\x00\x00binary")
+    with pytest.raises(BadInput, match="no extension and is not UTF-8 text") as info:
+        load([blob])
+    assert "\n" not in str(info.value)
+    latin1 = tmp_path / "NOTES"
+    latin1.write_bytes(b"caf\xe9 au lait\n")
+    with pytest.raises(BadInput, match="not UTF-8 text"):
+        load([latin1])
+
+
+def test_folders_take_extensionless_files_only_when_they_are_text(tmp_path):
+    d = tmp_path / "project"
+    (d / "docs").mkdir(parents=True)
+    (d / "LICENSE").write_text("Permission is hereby granted.\n", encoding="utf-8")
+    (d / "docs" / "guide.md").write_text("# Guide\n\nRead me.\n", encoding="utf-8")
+    (d / "tool").write_bytes(b"\x00\x01\x02 compiled")
+    (d / "latin").write_bytes(b"caf\xe9\n")
+    (d / "data.bin").write_text("text, but not a supported type", encoding="utf-8")
+    assert [p.name for p in load([d])] == ["LICENSE", "guide.md"]
+    only_binary = tmp_path / "bin"
+    only_binary.mkdir()
+    (only_binary / "tool").write_bytes(b"\x00\x01")
+    with pytest.raises(BadInput, match="extensionless text files"):
+        load([only_binary])
