@@ -8,51 +8,101 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 import textwrap
+from pathlib import Path
 
-from .errors import RagError
+from .errors import BadInput, RagError
+
+# `rag ask ""` must fail before the engine (models, index) is built, and before
+# rag.engine (NumPy, the answerers) is even imported: these two checks mirror
+# rag.engine.clean_question, which still checks every question the engine gets.
+MAX_QUESTION_CHARS = 2000  # = rag.engine.MAX_QUESTION_CHARS
+NOTICE_MARKER = "offline-notice-shown"  # in the data folder: the offline notice was shown once
 
 
-def _print_details(a, out=sys.stdout, seen_notices: set | None = None) -> None:
+def check_question(question: str) -> None:
+    text = " ".join(re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", question).split())
+    if not text:
+        raise BadInput("the question is empty")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise BadInput(f"the question is {len(text)} characters long; the limit is {MAX_QUESTION_CHARS}")
+
+
+def _where(c) -> str:
+    """How a source line names a citation: offsets into the file, or into the text extracted from it."""
+    at = f"chars {c.start}-{c.end}"
+    if c.path and Path(c.path).name != c.source:  # HTML or PDF: the offsets index the extracted text
+        at += f" in the extracted text of {c.source} ({os.path.abspath(c.path)})"
+    else:
+        at = f"{c.source}, {at}"
+    return at + (f", “{c.heading}”" if c.heading else "")
+
+
+def _notice_wanted(notice: str, data_dir, verbose: bool) -> bool:
+    """Fallback notices always; the offline-mode notice with -v, or once per data folder."""
+    from .engine import OFFLINE_NOTICE
+
+    if notice != OFFLINE_NOTICE or verbose:
+        return True
+    marker = Path(data_dir) / NOTICE_MARKER
+    if marker.exists():
+        return False
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text("the offline-mode notice was shown; `rag ask -v` shows it again\n", encoding="utf-8")
+    except OSError:
+        pass  # a read-only data folder: show it every time rather than never
+    return True
+
+
+def _print_details(a, out=sys.stdout, seen_notices: set | None = None, wanted=lambda notice: True) -> None:
     """Everything after the answer text: sources, removed sentences, notices."""
     if a.citations:
         print("\nSources:", file=out)
         for c in a.citations:
             excerpt = textwrap.shorten(c.text, 160, placeholder=" …")
-            where = f"{c.source}, chars {c.start}-{c.end}" + (f", “{c.heading}”" if c.heading else "")
-            print(f"  [{c.number}] {where}\n      {excerpt}", file=out)
+            print(f"  [{c.number}] {_where(c)}\n      {excerpt}", file=out)
     if a.unsupported:
         print("\nRemoved as unsupported by the cited sources:", file=out)
         for s in a.unsupported:
             print(f"  - {s}", file=out)
     if a.notice and (seen_notices is None or a.notice not in seen_notices):
-        print(f"\n({a.notice})", file=sys.stderr)
         if seen_notices is not None:
             seen_notices.add(a.notice)
+        if wanted(a.notice):
+            print(f"\n({a.notice})", file=sys.stderr)
 
 
-def _stream_answer(stream, out=sys.stdout, seen_notices: set | None = None):
+def _stream_answer(stream, out=sys.stdout, seen_notices: set | None = None, wanted=lambda notice: True):
     """Print verified text as it arrives, then the details; returns the Answer."""
     for delta in stream:
         print(delta, end="", flush=True, file=out)
     print(file=out)
-    _print_details(stream.answer, out, seen_notices)
+    _print_details(stream.answer, out, seen_notices, wanted)
     return stream.answer
 
 
 def cmd_ask(args) -> int:
+    check_question(args.question)  # before anything heavy is imported or built
+
     from . import default_engine
     from .engine import OFFLINE_NOTICE
 
     engine = default_engine()
     if args.json:
         a = engine.ask(args.question, answerer=args.answerer, top_k=args.top_k)
-        print(json.dumps(a.to_json(), ensure_ascii=False, indent=2))
+        out = a.to_json()
+        for entry, c in zip(out["citations"], a.citations):  # the file that start/end index, from any cwd
+            entry["path"] = os.path.abspath(c.path) if c.path else None
+        print(json.dumps(out, ensure_ascii=False, indent=2))
         if a.notice and a.notice != OFFLINE_NOTICE:  # a fallback happened: say so, off stdout
             print(f"({a.notice})", file=sys.stderr)
     else:
-        _stream_answer(engine.ask_stream(args.question, answerer=args.answerer, top_k=args.top_k))
+        _stream_answer(engine.ask_stream(args.question, answerer=args.answerer, top_k=args.top_k),
+                       wanted=lambda notice: _notice_wanted(notice, engine.settings.data_dir, args.verbose))
     return 0
 
 
@@ -60,7 +110,12 @@ def cmd_chat(args) -> int:
     from . import Chat
 
     chat = Chat(answerer=args.answerer)
-    seen_notices: set[str] = set()  # say the offline-mode notice once, not every turn
+    data_dir = chat.engine.settings.data_dir
+
+    def wanted(notice):
+        return _notice_wanted(notice, data_dir, args.verbose)
+
+    seen_notices: set[str] = set()  # say a notice once per session at most, not every turn
     interactive = sys.stdin.isatty()
     if interactive:
         print("Ask about your documents. /reset starts over, /quit (or Ctrl-D) leaves.")
@@ -79,7 +134,7 @@ def cmd_chat(args) -> int:
             print("(conversation cleared)")
             continue
         try:
-            a = _stream_answer(chat.ask_stream(line, top_k=args.top_k), seen_notices=seen_notices)
+            a = _stream_answer(chat.ask_stream(line, top_k=args.top_k), seen_notices=seen_notices, wanted=wanted)
         except RagError as exc:  # a bad question must not end the session
             print(f"rag: {exc}", file=sys.stderr)
             continue
@@ -140,7 +195,34 @@ def cmd_remove(args) -> int:
     return 0
 
 
+def check_port(host: str, port: int) -> None:
+    """Fail in one line, before anything is built, when host:port cannot be listened on."""
+    import errno
+    import socket
+
+    how = "choose another with --port N or RAG_UI_PORT=N"
+    if not 1 <= port <= 65535:
+        raise BadInput(f"port {port} is not a port number (1-65535); {how}")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        raise BadInput(f"cannot listen on host {host!r}: {exc.strerror}") from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does: TIME_WAIT is no obstacle
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise BadInput(f"port {port} on {host} is already in use; {how}") from None
+            raise BadInput(f"cannot listen on {host}:{port} ({exc.strerror}); {how}") from None
+
+
 def cmd_ui(args) -> int:
+    from .settings import Settings
+
+    port = args.port if args.port is not None else Settings.from_env().ui_port
+    check_port(args.host, port)  # before the engine is built and before "Chat window on ..." is printed
+
     from ui.app import launch
 
     from . import default_engine
@@ -150,8 +232,8 @@ def cmd_ui(args) -> int:
         engine.derived.current()  # and load (or build) the keyword index
     except RagError:
         pass  # an empty or unreadable index: the first question shows why
-    print(f"Chat window on http://{args.host}:{args.port} (Ctrl-C stops it)")
-    launch(host=args.host, port=args.port, engine=engine)
+    print(f"Chat window on http://{args.host}:{port} (Ctrl-C stops it)")
+    launch(host=args.host, port=port, engine=engine)
     return 0
 
 
@@ -186,10 +268,13 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("--answerer", choices=["auto", "extractive", "llm"], default=None,
                         help="who drafts the answer (default: RAG_ANSWERER or auto)")
         sp.add_argument("--top-k", type=int, default=None, metavar="K", help="passages to retrieve")
+        sp.add_argument("-v", "--verbose", action="store_true",
+                        help="always show the offline-mode notice (otherwise shown once per data folder)")
 
     sp = sub.add_parser("ask", help="answer one question")
     sp.add_argument("question")
-    sp.add_argument("--json", action="store_true", help="print text, citations, refused, unsupported as JSON")
+    sp.add_argument("--json", action="store_true",
+                    help="print text, citations (with the path their offsets index), refused, unsupported as JSON")
     answer_opts(sp)
     sp.set_defaults(func=cmd_ask)
 
@@ -210,7 +295,7 @@ def parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("ui", help="start the chat window")
     sp.add_argument("--host", default="127.0.0.1")
-    sp.add_argument("--port", type=int, default=7860)
+    sp.add_argument("--port", type=int, default=None, help="default: RAG_UI_PORT or 7860")
     sp.set_defaults(func=cmd_ui)
 
     sp = sub.add_parser("serve-llm", help="serve the bundled SmolLM2 model (needs the [local] extra)")
@@ -225,6 +310,10 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--no-baseline", action="store_true", help="skip the plain LlamaIndex baseline")
     sp.add_argument("--gate", action="store_true", help="exit 1 when a metric is below eval/thresholds.json")
     sp.add_argument("--judge", action="store_true", help="add LLM-judge scores (needs an LLM configured)")
+    sp.add_argument("--suite", choices=["article", "halueval", "fitzgov", "docs", "all"], default="article",
+                    help="what to evaluate: the article's golden set, a public benchmark, the multi-document set, or all")
+    sp.add_argument("--sample", type=int, default=200, metavar="N",
+                    help="random rows / cases per benchmark task from the split (default 200)")
     sp.set_defaults(func=cmd_eval)
     return p
 

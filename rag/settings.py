@@ -16,6 +16,7 @@ Variables (all optional):
   RAG_OPENAI_EMBED_MODEL  model for RAG_EMBEDDINGS=openai (text-embedding-3-small)
   RAG_CHROMA_URL     a Chroma server (http://host:port) instead of the embedded store
   RAG_UI_USERNAME, RAG_UI_PASSWORD  if both are set, the chat window asks for them
+  RAG_UI_PORT        port of the chat window (`rag ui`, default 7860; `rag ui --port N` wins)
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ class Settings:
     chroma_url: str | None = None
     ui_username: str | None = None
     ui_password: str | None = field(default=None, repr=False)
+    ui_port: int = 7860
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> "Settings":
@@ -106,6 +108,7 @@ class Settings:
             chroma_url=_url(env.get("RAG_CHROMA_URL", "")),
             ui_username=env.get("RAG_UI_USERNAME", "").strip() or None,
             ui_password=env.get("RAG_UI_PASSWORD", "") or None,
+            ui_port=_int(env, "RAG_UI_PORT", 7860, 1, 65535),
         )
 
     @property
