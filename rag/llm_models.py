@@ -117,8 +117,9 @@ def assemble(parts: list[Path], sha256: str, dest: Path, *, progress: IO[str] | 
     if progress is not None:
         from tqdm import tqdm
 
+        # redrawn on every block (8 MiB): ~130 times for the largest model
         bar = tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, file=progress,
-                   leave=False)
+                   leave=False, mininterval=0)
     digest = hashlib.sha256()
     fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
     tmp = Path(tmp_name)
