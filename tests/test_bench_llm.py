@@ -1,0 +1,54 @@
+"""eval/bench_llm.py's bookkeeping, on made-up rows (the benchmark itself needs a model server)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from eval.bench_llm import print_table, stock_refused, summarize
+
+
+@pytest.mark.parametrize("text", ["I don't know.", "The sources do not mention his age.",
+                                  "None of the sources provide this information.", "This is not stated in the text.", ""])
+def test_stock_refusals_are_recognised(text):
+    assert stock_refused(text)
+
+
+@pytest.mark.parametrize("text", ["Putin and Xi met in Beijing [1].", "Lavrov called it a duet [2]."])
+def test_stock_answers_are_not_refusals(text):
+    assert not stock_refused(text)
+
+
+def ours(refused=False, by="llm", kept=1, removed=0, first=100.0, total=200.0, facts=1.0, notice=""):
+    return {"refused": refused, "answered_by": by, "fallback": "instead" in notice, "notice": notice,
+            "llm_failed": "answered offline" in notice, "key_facts": facts,
+            "sentences": {"generated": kept + removed, "kept": kept, "removed": removed},
+            "first_verified_ms": first, "first_output_ms": first or total, "total_ms": total}
+
+
+def stock(refused=False, first=300.0, total=400.0, facts=1.0, cited=0):
+    return {"refused": refused, "error": "", "key_facts": facts, "sentences": {"generated": 1, "cited": cited},
+            "first_sentence_ms": first, "total_ms": total}
+
+
+def test_summaries_count_what_the_guard_did_and_the_table_prints():
+    rows = [
+        {"answerable": True, "ours": ours(), "stock": stock(cited=1)},
+        {"answerable": True, "ours": ours(by="extractive", kept=0, removed=2, first=None, total=500.0, facts=0.5,
+                                          notice="None of the model's sentences was supported; quoting the documents instead."),
+         "stock": stock(facts=0.0)},
+        {"answerable": False, "ours": ours(refused=True, kept=0, first=None, facts=None),
+         "stock": stock(facts=None)},
+    ]
+    o, s = summarize(rows, "ours"), summarize(rows, "stock")
+    assert (o["sentences_kept"], o["sentences_removed"], o["fallbacks"], o["answered_by_llm"]) == (1, 2, 1, 1)
+    assert o["key_fact_accuracy"] == 0.75 and s["key_fact_accuracy"] == 0.5
+    assert o["negative_rejection"] == 1.0 and s["negative_rejection"] == 0.0
+    assert o["first_sentence"]["count"] == 1 and o["first_sentence"]["p50_ms"] == 100.0
+    assert s["sentences_cited"] == 1 and s["total"]["p50_ms"] == 400.0
+    out = io.StringIO()
+    print_table({"config": {"model": "m", "base_url": "http://127.0.0.1:1/v1", "split": "dev", "answerable": 2},
+                 "ours": o, "stock": s}, out=out)
+    table = out.getvalue()
+    assert "first sentence p50 ms" in table and "0.33" in table  # 100 ms / 300 ms
