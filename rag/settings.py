@@ -1,7 +1,8 @@
 """Settings read from the environment in one place; everything else receives a Settings.
 
 Variables (all optional):
-  RAG_DATA_DIR       where the embedded Chroma index lives (default ./.rag)
+  RAG_DATA_DIR       where the embedded Chroma index lives (default: the user's data folder,
+                     on Linux $XDG_DATA_HOME/rag or ~/.local/share/rag; see user_data_dir())
   RAG_SEEDS_DIR      documents indexed on first use (default: the project's seeds/)
   RAG_TOP_K          passages retrieved per question (default 4)
   RAG_ANSWERER       auto | extractive | llm (auto: the LLM when one is configured)
@@ -31,6 +32,24 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ANSWERERS = ("auto", "extractive", "llm")
 
 
+def user_data_dir(env: dict | None = None, platform: str | None = None) -> Path:
+    """The per-user folder for the index, the same from every working folder: on Linux
+    $XDG_DATA_HOME/rag (when set and absolute) or ~/.local/share/rag; on macOS
+    ~/Library/Application Support/rag; on Windows %LOCALAPPDATA%\\rag."""
+    import sys
+
+    env = os.environ if env is None else env
+    platform = platform or sys.platform
+    home = Path(env.get("HOME") or Path.home())
+    if platform == "darwin":
+        return home / "Library" / "Application Support" / "rag"
+    if platform == "win32":
+        base = env.get("LOCALAPPDATA") or env.get("APPDATA")
+        return Path(base) / "rag" if base else home / "AppData" / "Local" / "rag"
+    xdg = env.get("XDG_DATA_HOME", "").strip()
+    return (Path(xdg) if xdg and os.path.isabs(xdg) else home / ".local" / "share") / "rag"
+
+
 def _int(env: dict, name: str, default: int, lo: int, hi: int) -> int:
     raw = env.get(name, "").strip()
     if not raw:
@@ -58,7 +77,7 @@ def _url(raw: str) -> str | None:
 
 @dataclass(frozen=True)
 class Settings:
-    data_dir: Path = Path(".rag")
+    data_dir: Path = field(default_factory=user_data_dir)
     seeds_dir: Path = PROJECT_ROOT / "seeds"
     top_k: int = 4
     answerer: str = "auto"
@@ -93,7 +112,7 @@ class Settings:
             raise BadInput(f"RAG_LLM_FALLBACK must be extractive or none, got {fallback!r}")
         openai_key = env.get("OPENAI_API_KEY", "").strip() or None
         return cls(
-            data_dir=Path(env.get("RAG_DATA_DIR", "").strip() or ".rag"),
+            data_dir=Path(env.get("RAG_DATA_DIR", "").strip() or user_data_dir(env)).expanduser(),
             seeds_dir=Path(env.get("RAG_SEEDS_DIR", "").strip() or PROJECT_ROOT / "seeds"),
             top_k=_int(env, "RAG_TOP_K", 4, 1, 50),
             answerer=answerer,
@@ -110,6 +129,13 @@ class Settings:
             ui_password=env.get("RAG_UI_PASSWORD", "") or None,
             ui_port=_int(env, "RAG_UI_PORT", 7860, 1, 65535),
         )
+
+    @property
+    def index_location(self) -> str:
+        """Where the index is, as messages name it: the Chroma server, or the data folder (absolute)."""
+        if self.chroma_url:
+            return f"the Chroma server at {self.chroma_url}"
+        return os.path.abspath(self.data_dir)
 
     @property
     def llm_configured(self) -> bool:
