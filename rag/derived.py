@@ -13,7 +13,8 @@ half-written is rebuilt, never trusted. In Chroma server mode nothing is
 written locally (replicas stay stateless); each process builds once.
 
 Within a process, `current()` checks the store's version (one count call) and
-rebuilds or reloads only when it has changed.
+rebuilds or reloads only when it has changed. `ensure_saved()` (after an
+ingest) builds and saves a copy only when none is saved for the content yet.
 """
 
 from __future__ import annotations
@@ -28,9 +29,13 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from .errors import IndexNotBuilt
-from .extractive import CorpusStats
 from .store import Store
+
+if TYPE_CHECKING:  # rag.extractive is imported only when statistics are built or loaded
+    from .extractive import CorpusStats
 
 STATS_FILE = "corpus_stats.json"
 DONE_FILE = "complete"  # written last: a folder without it is half-written
@@ -75,6 +80,15 @@ class Derived:
                 self._snap = self._make(version)
             return self._snap
 
+    def ensure_saved(self) -> str:
+        """After an ingest: make sure a copy for the index's content is saved, building it only
+        when there is none ("saved", "built", or "" for an empty index or a Chroma server)."""
+        if self.root is None or self.store.count() == 0:
+            return ""
+        if (self.root / fingerprint(self.store.ids()) / DONE_FILE).is_file():
+            return "saved"
+        return self.current().source
+
     def _make(self, version: tuple) -> Snapshot:
         if version[0] == 0:
             raise self._empty()
@@ -94,10 +108,12 @@ class Derived:
         return Snapshot(version, fp, bm25, stats, source="built")
 
     def _empty(self) -> IndexNotBuilt:
-        return IndexNotBuilt(f"the index in {self.store.settings.data_dir} is empty; run `rag ingest PATH`")
+        return IndexNotBuilt(f"the index in {self.store.location} is empty; run `rag ingest PATH`")
 
     def _load(self, fp: str):
         from llama_index.retrievers.bm25 import BM25Retriever
+
+        from .extractive import CorpusStats
 
         folder = self.root / fp
         if not (folder / DONE_FILE).is_file():
@@ -142,6 +158,8 @@ def build(nodes: list):
     """BM25 over the nodes (llama-index's retriever, its default English stemmer and
     stopwords) and the corpus statistics of their texts."""
     from llama_index.retrievers.bm25 import BM25Retriever
+
+    from .extractive import CorpusStats
 
     bm25 = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=1)
     # Keep the node records inside the bm25s object too, as loading a persisted copy

@@ -3,12 +3,19 @@
 Sync is idempotent and keyed by content hashes: unchanged chunks are skipped,
 a changed file's new chunks are added before its stale ones are deleted (a kill
 half-way leaves extra chunks that the next sync removes, never a hole), and
-files that no longer exist lose their chunks.
+files that no longer exist lose their chunks. A file whose every chunk carries
+its current text hash and whose chunk count is complete is not even re-chunked,
+so re-ingesting unchanged files loads no tokenizer and no model.
+
+Nothing heavy happens on opening: the llama-index vector store is made on the
+first write or query, and `open_store` gives the store a `LazyEmbedder` that
+builds the embedding model only when something needs embedding.
 """
 
 from __future__ import annotations
 
 import sys
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,9 +28,13 @@ from .errors import BackendUnavailable, IndexNotBuilt, RagError
 from .settings import Settings
 
 EMBED_BATCH = 64
+# From this many chunks, `rag ingest` embeds with the torch model rather than the NumPy one:
+# chunks are long (~200 tokens), and on 2 cores the 36 chunks of tests/data/debian-python-policy.html
+# took 94 s through NumPy against 4 s (+ 4 s loading torch) through sentence-transformers.
+INGEST_BULK = 4
 PAGE = 5000  # rows per read: one get() of every row fails in Chroma at about 50,000 chunks
 # Metadata the embedding and the LLM do not see (the heading stays visible).
-HIDDEN_KEYS = ["source", "path", "text_path", "start", "end", "doc_hash"]
+HIDDEN_KEYS = ["source", "path", "text_path", "start", "end", "doc_hash", "doc_chunks"]
 
 
 @dataclass
@@ -36,6 +47,50 @@ class SyncReport:
     def __str__(self) -> str:
         return (f"{len(self.files)} file(s): {self.added} chunk(s) added, "
                 f"{self.removed} removed, {self.unchanged} unchanged")
+
+
+class LazyEmbedder:
+    """The configured embedder, built on the first embed(): `rag sources`, `rag remove` and an
+    ingest of unchanged files need only its name (which the index records), never the model."""
+
+    def __init__(self, settings: Settings) -> None:
+        from .embedding import LocalEmbedder
+
+        self.settings = settings
+        self.name = (f"openai:{settings.openai_embed_model}" if settings.embeddings == "openai"
+                     else LocalEmbedder.name)
+        self._real: Embedder | None = None
+
+    @property
+    def real(self) -> Embedder:
+        if self._real is None:
+            from .embedding import make_embedder
+
+            self._real = make_embedder(self.settings)
+            inner = getattr(self._real, "inner", self._real)
+            if hasattr(inner, "BULK"):  # the local model: whole chunks are worth the torch path sooner
+                inner.BULK = min(inner.BULK, INGEST_BULK)
+        return self._real
+
+    @property
+    def loaded(self) -> bool:
+        return self._real is not None
+
+    def embed(self, texts: list[str]):
+        return self.real.embed(texts)
+
+    def warm_up(self, n: int) -> None:
+        """Load the local model the way a batch of n texts will use it, so that timing the
+        embedding measures the embedding, not the loading (OpenAI: nothing to load)."""
+        if self.settings.embeddings != "local":
+            return
+        inner = getattr(self.real, "inner", self.real)  # past the cache: these texts are throwaway
+        inner.embed([f"warm-up {i}" for i in range(min(n, EMBED_BATCH))])
+
+
+def open_store(settings: Settings) -> "Store":
+    """The index for these settings, opened once, without loading the embedding model."""
+    return Store(settings, LazyEmbedder(settings))
 
 
 def _client(settings: Settings):
@@ -66,8 +121,6 @@ def _client(settings: Settings):
 
 class Store:
     def __init__(self, settings: Settings, embedder: Embedder, client=None) -> None:
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
         self.settings = settings
         self.embedder = embedder
         self.client = client if client is not None else _client(settings)
@@ -80,18 +133,32 @@ class Store:
         built_with = (self.collection.metadata or {}).get("embedder")
         if built_with and built_with != embedder.name:
             raise IndexNotBuilt(
-                f"the index in {settings.data_dir} was built with {built_with} embeddings, "
+                f"the index in {settings.index_location} was built with {built_with} embeddings, "
                 f"not {embedder.name}; use another RAG_DATA_DIR or delete it and re-ingest"
             )
-        self.vector_store = ChromaVectorStore(chroma_collection=self.collection)
+        self._vector_store = None
         self._writes = 0  # bumped by every write from this process
+
+    @property
+    def vector_store(self):
+        """llama-index's view of the collection, made on first use (importing it takes seconds)."""
+        if self._vector_store is None:
+            from llama_index.vector_stores.chroma import ChromaVectorStore
+
+            self._vector_store = ChromaVectorStore(chroma_collection=self.collection)
+        return self._vector_store
+
+    @property
+    def location(self) -> str:
+        """Where the index is: the data folder (absolute) or the Chroma server."""
+        return self.settings.index_location
 
     def unavailable(self, exc: Exception) -> BackendUnavailable:
         """The one-line error for a store call that failed (server down, damaged folder)."""
         if self.settings.chroma_url:
             return BackendUnavailable(f"the Chroma server at {self.settings.chroma_url} is not answering "
                                       f"({type(exc).__name__}); it is retried on the next request")
-        return BackendUnavailable(f"the index in {self.settings.data_dir} could not be read ({type(exc).__name__}); "
+        return BackendUnavailable(f"the index in {self.location} could not be read ({type(exc).__name__}); "
                                   f"if this persists, delete that folder and run `rag ingest` to rebuild it")
 
     @contextmanager
@@ -137,10 +204,27 @@ class Store:
             counts[meta["path"]] = counts.get(meta["path"], 0) + 1
         return counts
 
-    def _to_node(self, c: Chunk, vector: list[float]):
+    def _rows_for(self, path: str) -> dict[str, dict]:
+        """The ids of a file's chunks and their metadata."""
+        with self.guard():
+            rows = self.collection.get(where={"path": path}, include=["metadatas"])
+        return dict(zip(rows["ids"], rows["metadatas"]))
+
+    @staticmethod
+    def _complete(doc: SourceDoc, rows: dict[str, dict]) -> bool:
+        """Every chunk of the file is in, made from its current text: nothing to chunk or embed.
+        A kill half-way through adding a file leaves fewer chunks than doc_chunks; a changed
+        file leaves chunks with another doc_hash. Either way the file is chunked again."""
+        if not rows:
+            return False
+        digest, text_path = doc.digest, str(doc.text_path or doc.path)
+        return all(m.get("doc_hash") == digest and m.get("doc_chunks") == len(rows)
+                   and m.get("text_path") == text_path for m in rows.values())
+
+    def _to_node(self, c: Chunk, vector: list[float], doc_chunks: int):
         from llama_index.core.schema import TextNode
 
-        return TextNode(id_=c.id, text=c.text, metadata=c.metadata(), embedding=vector,
+        return TextNode(id_=c.id, text=c.text, metadata=c.metadata() | {"doc_chunks": doc_chunks}, embedding=vector,
                         excluded_embed_metadata_keys=HIDDEN_KEYS,
                         excluded_llm_metadata_keys=HIDDEN_KEYS)
 
@@ -149,22 +233,43 @@ class Store:
         return f"{c.heading}\n{c.text}" if c.heading else c.text
 
     def sync(self, docs: list[SourceDoc], progress: Callable[[int, int], None] | None = None) -> SyncReport:
+        """Bring the index in line with docs. `progress(done, total)` is called with done=0 once
+        the model is loaded and embedding starts, then after every batch."""
         report = SyncReport(files=[str(d.path) for d in docs])
         plan: list[tuple[list[Chunk], set[str]]] = []
+        doc_chunks: dict[str, int] = {}  # chunk id -> chunks in its file, recorded with each chunk
         for doc in docs:
+            rows = self._rows_for(str(doc.path))
+            if self._complete(doc, rows):
+                report.unchanged += len(rows)
+                continue
             chunks = chunk(doc, self.settings.chunk_size, self.settings.chunk_overlap)
-            existing = self._ids_for(str(doc.path))
-            fresh = [c for c in chunks if c.id not in existing]
-            stale = existing - {c.id for c in chunks}
+            fresh = [c for c in chunks if c.id not in rows]
+            stale = set(rows) - {c.id for c in chunks}
             report.unchanged += len(chunks) - len(fresh)
+            doc_chunks.update((c.id, len(chunks)) for c in chunks)
+            mark = {"doc_hash": doc.digest, "doc_chunks": len(chunks)}
+            kept = [c.id for c in chunks if c.id in rows and any(rows[c.id].get(k) != v for k, v in mark.items())]
+            if kept:  # unchanged chunks of a changed file: record the file's new hash and size
+                with self.guard():
+                    self.collection.update(ids=kept, metadatas=[mark] * len(kept))
             plan.append((fresh, stale))
         # Batches span documents, so many small files still embed in full batches.
         fresh = [c for f, _ in plan for c in f]
+        if fresh:  # set-up (model, llama-index) before the clock starts: the rate shown is the embedding's
+            if self.settings.embeddings == "local":
+                quiet_model_loading()
+            warm_up = getattr(self.embedder, "warm_up", None)
+            if warm_up:
+                warm_up(len(fresh))
+            self.vector_store  # noqa: B018 (made on first use; importing it takes seconds)
+            if progress:
+                progress(0, len(fresh))
         for lo in range(0, len(fresh), EMBED_BATCH):
             batch = fresh[lo : lo + EMBED_BATCH]
             vectors = self.embedder.embed([self.embed_text(c) for c in batch]).tolist()
             with self.guard():
-                self.vector_store.add([self._to_node(c, v) for c, v in zip(batch, vectors)])
+                self.vector_store.add([self._to_node(c, v, doc_chunks[c.id]) for c, v in zip(batch, vectors)])
             self._writes += 1
             report.added += len(batch)
             if progress:
@@ -190,6 +295,10 @@ class Store:
             removed += len(ids)
         return removed
 
+    def count_of(self, path: str) -> int:
+        """How many chunks of this file (absolute path) the index holds."""
+        return len(self._ids_for(str(path)))
+
     def remove(self, path: str) -> int:
         ids = sorted(self._ids_for(str(path)))
         if ids:
@@ -208,18 +317,49 @@ class Store:
                 for text, meta in zip(page["documents"], page["metadatas"])]
 
 
-def tqdm_progress(desc: str) -> Callable[[int, int], None]:
-    """A progress callback drawing a tqdm bar on stderr, created on first call."""
+def tqdm_progress(desc: str, stream=None) -> Callable[[int, int], None]:
+    """A progress callback for Store.sync. On a terminal: a tqdm bar, created on the first call
+    (when embedding starts, the model already loaded), so its rate is chunks embedded per second.
+    Otherwise (a log, a pipe) nothing is redrawn: one summary line at the end."""
+    stream = stream or sys.stderr
     state: dict = {}
 
     def update(done: int, total: int) -> None:
-        if "bar" not in state:
-            from tqdm import tqdm
+        if "start" not in state:
+            state["start"] = time.perf_counter()
+            if _is_terminal(stream):
+                from tqdm import tqdm
 
-            state["bar"] = tqdm(total=total, desc=desc, unit="chunk", file=sys.stderr, leave=False)
-        bar = state["bar"]
-        bar.update(done - bar.n)
-        if done >= total:
-            bar.close()
+                state["bar"] = tqdm(total=total, desc=desc, unit="chunk", file=stream, leave=True, initial=done)
+        bar = state.get("bar")
+        if bar is not None:
+            bar.update(done - bar.n)
+        if done >= total and "closed" not in state:
+            state["closed"] = True
+            if bar is not None:
+                bar.close()
+            else:
+                seconds = time.perf_counter() - state["start"]
+                rate = f", {done / seconds:.1f} chunks/s" if seconds > 0 else ""
+                print(f"{desc}: {done} chunk(s) in {seconds:.1f} s{rate}", file=stream, flush=True)
 
     return update
+
+
+def quiet_model_loading(stream=None) -> None:
+    """Hugging Face's own bars ("Loading weights" when the torch model loads) redraw with \\r;
+    turn them off when stderr is not a terminal, so logs get no redraw sequences."""
+    if _is_terminal(stream or sys.stderr):
+        return
+    from huggingface_hub.utils import disable_progress_bars
+
+    disable_progress_bars()  # read by transformers when it is imported
+    if "transformers.utils.logging" in sys.modules:  # already imported: tell it directly
+        sys.modules["transformers.utils.logging"].disable_progress_bar()
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
