@@ -98,6 +98,12 @@ def _engine_getter(engine):
     return get
 
 
+def user_error(message: str) -> gr.Error:
+    """A user's mistake (an empty question, a bad file) shown to them, not logged as a traceback:
+    Gradio prints the traceback of every gr.Error unless told not to."""
+    return gr.Error(message, print_exception=False)
+
+
 def safe_name(name: str) -> str:
     """A file name for the uploads folder: no folders, no odd characters."""
     base = Path(name).name
@@ -199,7 +205,7 @@ def build_app(engine=None) -> gr.Blocks:
         from rag.documents import read
 
         if not files:
-            raise gr.Error("Choose one or more .txt, .md, .html or .pdf files first.")
+            raise user_error("Choose one or more .txt, .md, .html or .pdf files first.")
         eng = get_engine()
         uploads = Path(eng.settings.data_dir) / "uploads"
         docs, staged = [], []
@@ -223,13 +229,13 @@ def build_app(engine=None) -> gr.Blocks:
             for f in files:
                 src = Path(getattr(f, "name", f))
                 message = message.replace(str(src), src.name)
-            raise gr.Error(message) from None
+            raise user_error(message) from None
         table, choice = documents()
         return f"Added {len(docs)} file(s): {report}.", table, choice, None
 
     def remove_file(path):
         if not path:
-            raise gr.Error("Pick an indexed file to remove.")
+            raise user_error("Pick an indexed file to remove.")
         eng = get_engine()
         removed = eng.store.remove(path)
         uploads = (Path(eng.settings.data_dir) / "uploads").resolve()
@@ -243,7 +249,7 @@ def build_app(engine=None) -> gr.Blocks:
         try:
             result = get_engine().ask(question, answerer=answerer, top_k=int(top_k))
         except RagError as exc:
-            raise gr.Error(str(exc)) from None
+            raise user_error(str(exc)) from None
         return result.to_json() | {"question": result.question, "answerer": result.answerer}
 
     with gr.Blocks(title="rag — grounded answers") as app:
