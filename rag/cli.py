@@ -9,26 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 import textwrap
 from pathlib import Path
 
 from .errors import BadInput, RagError
+from .inputs import clean_question
 
-# `rag ask ""` must fail before the engine (models, index) is built, and before
-# rag.engine (NumPy, the answerers) is even imported: these two checks mirror
-# rag.engine.clean_question, which still checks every question the engine gets.
-MAX_QUESTION_CHARS = 2000  # = rag.engine.MAX_QUESTION_CHARS
 NOTICE_MARKER = "offline-notice-shown"  # in the data folder: the offline notice was shown once
-
-
-def check_question(question: str) -> None:
-    text = " ".join(re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", question).split())
-    if not text:
-        raise BadInput("the question is empty")
-    if len(text) > MAX_QUESTION_CHARS:
-        raise BadInput(f"the question is {len(text)} characters long; the limit is {MAX_QUESTION_CHARS}")
 
 
 def _where(c) -> str:
@@ -86,7 +74,7 @@ def _stream_answer(stream, out=sys.stdout, seen_notices: set | None = None, want
 
 
 def cmd_ask(args) -> int:
-    check_question(args.question)  # before anything heavy is imported or built
+    clean_question(args.question)  # before anything heavy is imported or built
 
     from . import default_engine
     from .engine import OFFLINE_NOTICE
@@ -143,55 +131,55 @@ def cmd_chat(args) -> int:
         print()
 
 
-def cmd_ingest(args) -> int:
-    from pathlib import Path
+# ingest, sources and remove open the store once and never build the engine: the embedding
+# model is loaded only when a chunk needs embedding (rag.store.open_store), and no answerer,
+# guard or retriever is made.
 
+
+def cmd_ingest(args) -> int:
+    from .derived import Derived
     from .documents import load
-    from .engine import Engine
     from .settings import Settings
-    from .store import tqdm_progress
+    from .store import open_store, tqdm_progress
 
     settings = Settings.from_env()
     docs = load(args.paths, Path(settings.data_dir) / "extracted")  # every file checked before any write
-    engine = Engine(settings, ensure_seeds=False)
-    report = engine.store.sync(docs, progress=tqdm_progress("embedding"))
-    pruned = engine.store.prune()
-    count = engine.store.count()
-    if count:
-        engine.derived.current()  # build and save the keyword index now, so the next start only loads it
-    print(f"{report}; {pruned} chunk(s) of deleted files removed; index holds {count} chunk(s)")
+    store = open_store(settings)
+    report = store.sync(docs, progress=tqdm_progress("embedding"))
+    pruned = store.prune()
+    count = store.count()
+    Derived(store).ensure_saved()  # the keyword index, saved now so the next start only loads it
+    print(f"{report}; {pruned} chunk(s) of deleted files removed; "
+          f"index holds {count} chunk(s) in {settings.index_location}")
     return 0
 
 
 def cmd_sources(args) -> int:
-    from .engine import Engine
     from .settings import Settings
+    from .store import open_store
 
-    engine = Engine(Settings.from_env(), ensure_seeds=False)
-    sources = engine.store.sources()
+    settings = Settings.from_env()
+    sources = open_store(settings).sources()
+    print(f"index: {settings.index_location}")
     if not sources:
-        print("the index is empty")
+        print("the index is empty; add files with `rag ingest PATH`")
     for path, n in sorted(sources.items()):
         print(f"{n:6d}  {path}")
     return 0
 
 
 def cmd_remove(args) -> int:
-    from pathlib import Path
-
-    from .engine import Engine
-    from .errors import BadInput
     from .settings import Settings
+    from .store import open_store
 
-    engine = Engine(Settings.from_env(), ensure_seeds=False)
-    total = 0
-    for raw in args.paths:
-        path = str(Path(raw).expanduser().resolve())
-        removed = engine.store.remove(path)
-        if not removed:
-            raise BadInput(f"{raw} is not in the index (see `rag sources`)")
-        total += removed
-    print(f"removed {total} chunk(s)")
+    settings = Settings.from_env()
+    store = open_store(settings)
+    paths = [str(Path(raw).expanduser().resolve()) for raw in args.paths]
+    for raw, path in zip(args.paths, paths):  # every name checked before anything is removed
+        if not store.count_of(path):
+            raise BadInput(f"{raw} is not in the index in {settings.index_location} (see `rag sources`)")
+    total = sum(store.remove(path) for path in paths)
+    print(f"removed {total} chunk(s) from {settings.index_location}")
     return 0
 
 
