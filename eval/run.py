@@ -94,7 +94,7 @@ def scorer_accuracy(scorer) -> dict:
         labels = golden.support_labels(split)
         preds = [scorer.supports(d["sentence"], [d["passage"]]) for d in labels]
         out[split] = metrics.balanced_accuracy([d["supported"] for d in labels], preds)
-    return {"balanced_accuracy": out, "threshold": scorer.threshold, "lex_weight": scorer.lex_weight,
+    return {"balanced_accuracy": out, "threshold": scorer.threshold,
             "labelled_pairs": len(golden.support_labels("all"))}
 
 
@@ -150,6 +150,12 @@ def run(split: str = "test", answerer: str = "extractive", baseline: bool = True
         items = golden.questions(split)
         convs = golden.conversations(split)
         singles = [(item, engine.ask(item.question)) for item in _progress(items, "questions")]
+        from .docs import rules_variant
+
+        learned = (engine.judge, engine.scorer)
+        engine.judge, engine.scorer = rules_variant(engine)["rules"]
+        by_rules = [(item, engine.ask(item.question)) for item in items]
+        engine.judge, engine.scorer = learned
         turns = []
         for conv in _progress(convs, "conversations"):
             chat = Chat(engine)
@@ -160,6 +166,8 @@ def run(split: str = "test", answerer: str = "extractive", baseline: bool = True
             **summarize(singles, sources, engine.scorer),
             "conversations": summarize(turns, sources, engine.scorer),
             "support_scorer": scorer_accuracy(engine.scorer),
+            # the same questions answered with the hand-set rules the learned judgments replaced
+            "rules": summarize(by_rules, sources, engine.scorer),
             "items": [verdicts(i, a, sources) for i, a in singles + turns],
         }
         if baseline:
@@ -206,6 +214,42 @@ def print_summary(results: dict, out=sys.stdout) -> None:
     print(f"support scorer balanced accuracy: dev {ba['dev']:.3f}, test {ba['test']:.3f}", file=out)
 
 
+SUITES = ("article", "halueval", "fitzgov", "docs")
+
+
+def run_suites(names, split: str, sample: int, answerer: str = "extractive") -> dict:
+    """The public-benchmark suites (eval/suites.py, eval/docs.py): learned judgments beside the rules."""
+    from rag.answerable import AnswerabilityJudge
+    from rag.embedding import make_embedder
+    from rag.settings import Settings
+    from rag.support import SupportScorer
+
+    from .rules import RuleScorer, RulesJudge
+    from .suites import fitzgov_suite, halueval_suite
+
+    split = "test" if split == "all" else split
+    embedder = make_embedder(Settings.from_env())
+    learned = SupportScorer(embedder)
+    out = {}
+    if "halueval" in names:
+        out["halueval"] = halueval_suite(split, sample, {"learned": learned, "rules": RuleScorer(embedder)})
+    if "fitzgov" in names:
+        out["fitzgov"] = fitzgov_suite(split, sample, {"learned": AnswerabilityJudge(), "rules": RulesJudge()},
+                                       embedder, learned)
+    if "docs" in names:
+        from .docs import docs_suite
+
+        out["docs"] = docs_suite(split, answerer)
+    return out
+
+
+def print_suites(suites: dict, out=sys.stdout) -> None:
+    for name, res in suites.items():
+        print(f"\n{name} ({res.get('split')} split):", file=out)
+        for key, value in flatten({k: v for k, v in res.items() if isinstance(v, dict)}).items():
+            print(f"  {key:58s} {value:9.3f}", file=out)
+
+
 def main(args) -> int:
     from rag.errors import BadInput
 
@@ -218,11 +262,19 @@ def main(args) -> int:
             raise BadInput("--answerer llm needs OPENAI_API_KEY or RAG_LLM_BASE_URL")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    results = run(args.split, args.answerer, baseline=not args.no_baseline, judge=args.judge)
+    suite = getattr(args, "suite", "article")
+    suites = SUITES if suite == "all" else (suite,)
+    t0 = time.perf_counter()
+    results = run(args.split, args.answerer, baseline=not args.no_baseline, judge=args.judge) \
+        if "article" in suites else {"config": {"split": args.split, "answerer": args.answerer}}
+    results["suites"] = run_suites(suites, args.split, getattr(args, "sample", 200), args.answerer)
+    results["config"]["seconds"] = round(time.perf_counter() - t0, 1)
     changes = compare(results, Path(args.compare)) if args.compare else None
     (out / "results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
     write_report(results, out / "report.html", changes)
-    print_summary(results)
+    if "article" in suites:
+        print_summary(results)
+    print_suites(results["suites"])
     if changes is not None:
         print(f"\nchanged since {args.compare}:")
         for key, old, new in changes:

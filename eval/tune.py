@@ -1,10 +1,11 @@
-"""Tune the offline answerer's thresholds and calibrate the support scorer, on the dev split only.
+"""Tune the offline answerer's sentence-selection settings on the dev split only.
 
     python -m eval.tune            # prints the best settings found on dev, and how they fare on test
 
-The chosen values are copied by hand into rag/extractive.py (Params) and
-rag/support.py (LEX_WEIGHT, THRESHOLD); the test split is only reported, never
-used to choose.
+The chosen values are copied by hand into rag/extractive.py (Params); the test
+split is only reported, never used to choose. Whether to answer at all and
+whether a sentence is supported are learned instead: eval/train_answerable.py
+and eval/train_support.py.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ from pathlib import Path
 from . import golden, metrics
 
 GRID = {
-    "min_score": [0.34, 0.38, 0.42, 0.46, 0.50],
-    "min_dense": [0.20, 0.25, 0.30, 0.35],
+    "near_best": [0.75, 0.85, 0.95],
     "second": [0.85, 0.90, 0.95, 1.01],
     "context_weight": [0.2, 0.3, 0.5],
 }
@@ -73,34 +73,12 @@ def tune_answerer(engine) -> None:
     print(f"best on dev, scored on test: {objective(ExtractiveAnswerer(engine.embedder, engine.stats, best), test)}")
 
 
-def calibrate_support(engine) -> None:
-    from rag.support import SupportScorer
-
-    dev = golden.support_labels("dev")
-    test = golden.support_labels("test")
-    best = None
-    for lex in [0.3, 0.4, 0.5, 0.6, 0.7]:
-        scorer = SupportScorer(engine.embedder, lex_weight=lex, threshold=0.0)
-        scored = [(d["supported"], scorer.score(d["sentence"], [d["passage"]])) for d in dev]
-        for threshold in [x / 100 for x in range(40, 91, 2)]:
-            acc = metrics.balanced_accuracy([l for l, _ in scored], [s.supported(threshold) for _, s in scored])
-            if best is None or acc > best[0]:
-                best = (acc, lex, threshold)
-    acc, lex, threshold = best
-    scorer = SupportScorer(engine.embedder, lex_weight=lex, threshold=threshold)
-    test_acc = metrics.balanced_accuracy([d["supported"] for d in test],
-                                         [scorer.supports(d["sentence"], [d["passage"]]) for d in test])
-    print(f"support scorer: best on dev lex_weight={lex} threshold={threshold} "
-          f"balanced accuracy dev {acc:.3f}, test {test_acc:.3f}")
-
-
 def main() -> None:
     from rag.engine import Engine
     from rag.settings import Settings
 
     with tempfile.TemporaryDirectory() as tmp:
         engine = Engine(Settings.from_env().with_(data_dir=Path(tmp), answerer="extractive"))
-        calibrate_support(engine)
         tune_answerer(engine)
 
 

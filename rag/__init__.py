@@ -19,7 +19,7 @@ from .errors import BackendUnavailable, BadInput, IndexNotBuilt, RagError
 if TYPE_CHECKING:
     from .engine import AnswerStream, Engine
 
-__all__ = ["ask", "ask_stream", "Chat", "Answer", "Citation", "Passage", "RagError", "BadInput",
+__all__ = ["ask", "ask_stream", "Chat", "check", "answer_from", "Answer", "Citation", "Passage", "RagError", "BadInput",
            "IndexNotBuilt", "BackendUnavailable", "default_engine"]
 
 
@@ -53,6 +53,22 @@ def ask_stream(question: str, *, answerer: str | None = None, top_k: int | None 
         s.answer.citations
     """
     return (engine or default_engine()).ask_stream(question, answerer=answerer, top_k=top_k)
+
+
+def check(text: str, passages, question: str | None = None):
+    """Is `text` supported by `passages` (strings)? -> Verdict(.supported, .score, .sentences).
+
+    The citation guard's own judgment, for any text, e.g. another system's answer."""
+    from .grounding import check as _check
+
+    return _check(text, passages, question)
+
+
+def answer_from(question: str, passages, *, answerer: str | None = None) -> Answer:
+    """Answer from the given passage texts only, no index: same answerers, guard and refusals as ask()."""
+    from .grounding import answer_from as _answer_from
+
+    return _answer_from(question, passages, answerer=answerer)
 
 
 class Chat:

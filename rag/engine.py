@@ -7,19 +7,20 @@ them warm; `ask()` and `Chat` in rag/__init__ are thin conveniences over it.
 
 from __future__ import annotations
 
-import re
 import time
+from pathlib import Path
 from typing import Generator, Iterator, Protocol
 
 from .answer import Answer, Passage
-from .errors import BackendUnavailable, BadInput
+from .answerable import AnswerabilityJudge
+from .errors import BackendUnavailable
 from .extractive import CorpusStats, Draft, ExtractiveAnswerer, refusal
 from .followup import condense_offline
+from .inputs import clean_question
 from .settings import Settings
 from .support import SupportScorer
-from .verify import complete_sentences, is_refusal, verify
+from .verify import Numbering, complete_sentences, is_refusal, verify
 
-MAX_QUESTION_CHARS = 2000
 OFFLINE_NOTICE = ("Offline extractive mode: answers are sentences quoted from the documents. "
                   "For generated answers set OPENAI_API_KEY, or RAG_LLM_BASE_URL and RAG_LLM_MODEL "
                   "for an OpenAI-compatible server.")
@@ -33,18 +34,6 @@ class Answerer(Protocol):
     name: str
 
     def draft(self, question: str, passages: list[Passage]) -> Draft: ...
-
-
-def clean_question(question: object) -> str:
-    if not isinstance(question, str):
-        raise BadInput(f"the question must be text, got {type(question).__name__}")
-    text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", question)
-    text = " ".join(text.split())
-    if not text:
-        raise BadInput("the question is empty")
-    if len(text) > MAX_QUESTION_CHARS:
-        raise BadInput(f"the question is {len(text)} characters long; the limit is {MAX_QUESTION_CHARS}")
-    return text
 
 
 class AnswerStream:
@@ -83,6 +72,7 @@ def answer_steps(question: str, *, retriever: Retriever, answerer: Answerer, sco
     passages = retriever.retrieve(asked, top_k)
     t1 = time.perf_counter()
     result = Answer("", question=asked, passages=passages, answerer=answerer.name)
+    numbering = Numbering()  # sources numbered [1], [2] ... in the order the answer cites them
     verify_s = 0.0
     try:
         if not passages:
@@ -94,7 +84,7 @@ def answer_steps(question: str, *, retriever: Retriever, answerer: Answerer, sco
                     result.refused, result.text = True, sentence
                     break
                 tv = time.perf_counter()
-                checked = verify(sentence, passages, scorer)
+                checked = verify(sentence, passages, scorer, asked, numbering)
                 verify_s += time.perf_counter() - tv
                 result.unsupported += checked.unsupported
                 if checked.citations:
@@ -107,7 +97,7 @@ def answer_steps(question: str, *, retriever: Retriever, answerer: Answerer, sco
             draft = answerer.draft(asked, passages)
             if not draft.refused:
                 tv = time.perf_counter()
-                checked = verify(draft.text, passages, scorer)
+                checked = verify(draft.text, passages, scorer, asked, numbering)
                 verify_s += time.perf_counter() - tv
                 result.unsupported, result.citations = checked.unsupported, checked.citations
                 draft = Draft(checked.text)
@@ -128,6 +118,7 @@ def answer_steps(question: str, *, retriever: Retriever, answerer: Answerer, sco
             return (yield from _fall_back(asked, passages, fallback, scorer, result, notice, t0))
         result.text = refusal(asked, "no sentence of the draft was supported by its sources").text
         result.refused = True
+    result.passages = numbering.passages(passages)
     if result.refused or not hasattr(answerer, "stream"):
         yield result.text
     result.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
@@ -177,7 +168,8 @@ class Engine:
             self.ingest_seeds()
         self.derived = Derived(self.store)  # BM25 and corpus statistics, shared by retriever and answerer
         self.retriever = HybridRetriever(self.store, self.settings.top_k, self.derived)
-        self.scorer = SupportScorer(self.embedder)
+        self.scorer = SupportScorer(self.embedder)  # the guard's checker
+        self.judge = AnswerabilityJudge()  # answer or refuse (offline answerer)
         self._llm = None
 
     def ingest_seeds(self) -> None:
@@ -188,9 +180,10 @@ class Engine:
         if not seeds.is_dir():
             from .errors import IndexNotBuilt
 
-            raise IndexNotBuilt(f"the index is empty and the seeds folder {seeds} is missing; "
+            raise IndexNotBuilt(f"the index in {self.settings.index_location} is empty and the seeds folder {seeds} is missing; "
                                 f"run `rag ingest PATH` or set RAG_SEEDS_DIR")
-        self.store.sync(load([seeds]), progress=tqdm_progress("indexing seeds"))
+        self.store.sync(load([seeds], Path(self.settings.data_dir) / "extracted"),
+                        progress=tqdm_progress("indexing seeds"))
 
     @property
     def stats(self) -> CorpusStats:
@@ -210,7 +203,7 @@ class Engine:
             if not self.settings.llm_configured and choice == "llm":
                 raise BackendUnavailable("RAG_ANSWERER=llm needs OPENAI_API_KEY or RAG_LLM_BASE_URL")
             return self.llm
-        return ExtractiveAnswerer(self.embedder, stats or self.stats)
+        return ExtractiveAnswerer(self.embedder, stats or self.stats, judge=self.judge)
 
     def _condense(self, chosen, question: str, history) -> str:
         if not history:

@@ -3,12 +3,10 @@
 No LLM runs here, so nothing is generated: each candidate sentence of the
 passages is scored against the question (embedding cosine + IDF-weighted word
 overlap), and the best one or two are returned, each followed by its `[n]`.
-It refuses instead when
-  - the question names someone or something the documents never mention,
-  - no sentence is close enough to the question (thresholds below, set on the
-    golden set's dev split only), or
-  - the question asks for a number, date, person or place and no good
-    candidate sentence contains one (rag.question).
+Whether to answer at all is the learned answerability judge's call
+(rag.answerable): it weighs how close the best sentence is, how much of the
+question the passages cover, names the documents never mention, and whether
+the asked-for kind of thing (a number, date, person or place) is there.
 """
 
 from __future__ import annotations
@@ -18,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .answer import Passage
+from .answerable import AnswerabilityJudge
 from .embedding import Embedder
 from .followup import split_context
 from .question import analyse, anchored, has_type
@@ -31,8 +30,6 @@ class Params:
     (python -m eval.tune prints the grid it searched)."""
 
     dense_weight: float = 0.6  # score = dense_weight * cosine + (1 - dense_weight) * overlap
-    min_score: float = 0.38  # below this the best sentence does not answer the question
-    min_dense: float = 0.25
     near_best: float = 0.85  # candidates within this ratio of the best may serve the answer type
     second: float = 0.90  # a second sentence joins when it scores this close to the first
     follow_on: float = 0.75  # ... or when it continues the first ("This partnership ...") this close
@@ -41,7 +38,6 @@ class Params:
     common_share: float = 0.5  # names in more than this share of chunks are the topic, not an answer
 
 
-TYPE_REASON = {"number": "no figure", "date": "no date", "person": "no name", "place": "no place"}
 FOLLOW_ON = {"this", "these", "that", "those", "it", "its", "he", "she", "they", "their", "such"}
 
 
@@ -102,10 +98,12 @@ def refusal(question: str, reason: str = "") -> Draft:
 class ExtractiveAnswerer:
     name = "extractive"
 
-    def __init__(self, embedder: Embedder, stats: CorpusStats, params: Params | None = None) -> None:
+    def __init__(self, embedder: Embedder, stats: CorpusStats, params: Params | None = None,
+                 judge: AnswerabilityJudge | None = None) -> None:
         self.embedder = embedder
         self.stats = stats
         self.p = params or Params()
+        self.judge = judge or AnswerabilityJudge()
 
     def candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
         """Every sentence of the passages, best first.
@@ -145,22 +143,16 @@ class ExtractiveAnswerer:
         p = self.p
         focus, _ = split_context(question)
         info = analyse(focus)
-        unknown = [n for n in info.names if not self.stats.mentions(n)]
-        if unknown:
-            return refusal(focus, f"they never mention {', '.join(unknown)}")
         ranked = self.candidates(question, passages)
         common = lambda w: self.stats.share(w) > p.common_share  # noqa: E731
-        typed = info.answer_type != "other"
-        if not ranked or ranked[0].score < p.min_score or ranked[0].dense < p.min_dense:
-            if typed and ranked and not any(has_type(c.text, info.answer_type, info, common) for c in ranked[:3]):
-                return refusal(focus, f"the closest passages give {TYPE_REASON[info.answer_type]}")
-            return refusal(focus, "no passage is about this")
+        verdict = self.judge.judge(info, ranked, self.stats, passages, common)
+        if not ranked or not verdict.answerable:
+            return refusal(focus, verdict.reason or "no passage answers this")
         best = ranked[0]
         pool = [c for c in ranked if c.score >= p.near_best * best.score]
-        if typed:
-            pool = [c for c in pool if has_type(c.text, info.answer_type, info, common)]
-            if not pool:
-                return refusal(focus, f"the closest passages give {TYPE_REASON[info.answer_type]}")
+        typed = info.answer_type != "other"
+        if typed:  # prefer sentences holding the asked-for kind of thing; the judge has said one is there
+            pool = [c for c in pool if has_type(c.text, info.answer_type, info, common)] or pool
             if info.answer_type in ("person", "place"):  # a name next to the question's words first
                 pool.sort(key=lambda c: not anchored(c.text, info, common))
                 if anchored(pool[0].text, info, common):  # one anchored name answers it: no padding

@@ -1,14 +1,18 @@
-"""Does a passage support a sentence? A CPU scorer: word overlap + embedding similarity.
+"""Does a passage support a sentence? A small learned checker over MiniLM and the text.
 
-score = LEX_WEIGHT * lexical + (1 - LEX_WEIGHT) * semantic, where
-  lexical  = share of the sentence's content words (stemmed) found in the passages,
-  semantic = best cosine between the sentence and any passage sentence.
-A sentence that brings a number or a proper name the passages lack, or that
-negates what its closest passage sentence says (or the reverse), is not
-supported whatever its score: invented specifics are the typical failure.
-THRESHOLD and LEX_WEIGHT are calibrated on eval/support_labels.jsonl (dev
-split) by `python -m eval.calibrate`; an entailment model would be better but
-none ships on PyPI for offline use.
+No entailment model ships its weights on PyPI for offline use, so the judgment
+is a logistic regression over features that the bundled MiniLM and the text
+give (`features()` below): how much of the claim's wording, word pairs, numbers
+and names the passages hold, the best embedding match, negation on one side
+only. Its weights are learned by `python -m eval.train_support` on the dev
+halves of public benchmarks (HaluEval, fitz-gov) plus our labelled pairs, and
+live in rag/models/support.json (rag.learned) with the hash of the data they came from.
+
+When a question is given, the claim is read as an answer to it: words the
+answer repeats from the question are not asked of the passages twice.
+
+One rule stays whatever the model says: a sentence found verbatim in a passage
+it cites is supported.
 """
 
 from __future__ import annotations
@@ -18,70 +22,113 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import learned
 from .embedding import Embedder
-from .text import content_terms, sentences, words
+from .text import content_terms, normalize, sentences, words
 
-LEX_WEIGHT = 0.3
-THRESHOLD = 0.6
+MODEL = "support.json"
 
 NUMBER_RE = re.compile(r"\b\d[\d,.]*\b")
 COUNT_RE = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
                       r"thousands?|millions?|billions?|trillions?)\b", re.IGNORECASE)
-NEGATION_RE = re.compile(r"\b(no|not|never|none|nor|neither|without|n't)\b|n't\b", re.IGNORECASE)
+NEGATION_RE = re.compile(r"\b(no|not|never|none|nor|neither|without|cannot)\b|n't\b", re.IGNORECASE)
 CAPITALISED_RE = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z’']+")
 
+# Every feature is a share or a similarity, none a count or a length: HaluEval's right
+# answers are short phrases and its hallucinated ones whole sentences, and a judge
+# that could see length would learn that instead of support.
+FEATURES = ("lex_all", "lex_new", "bigram_new", "lex_near", "bigram_near", "numbers_novel", "names_novel",
+            "sem_max", "sem_second", "negation_mismatch")
+NEAR = 2  # the evidence sentences closest to the claim, for the "_near" features
+# the direction each feature may push the judgment (eval.learn.fit_logistic keeps to it)
+SIGNS = {"lex_all": 1, "lex_new": 1, "bigram_new": 1, "lex_near": 1, "bigram_near": 1, "numbers_novel": -1,
+         "names_novel": -1, "sem_max": 1, "sem_second": 1, "negation_mismatch": -1}
 
-def specifics(text: str) -> set[str]:
-    """Numbers and mid-sentence capitalised words (likely names), lower-cased."""
-    found = {n.rstrip(".,") for n in NUMBER_RE.findall(text)}
-    found |= {w.lower() for w in COUNT_RE.findall(text)}
-    found |= {w.lower().split("’")[0].split("'")[0] for w in CAPITALISED_RE.findall(text.strip())}
-    return found
+
+def specifics(text: str) -> tuple[set[str], set[str]]:
+    """(numbers, names): figures and mid-sentence capitalised words, lower-cased."""
+    numbers = {n.rstrip(".,") for n in NUMBER_RE.findall(text)} | {w.lower() for w in COUNT_RE.findall(text)}
+    names = {w.lower().split("’")[0].split("'")[0] for w in CAPITALISED_RE.findall(text.strip())}
+    return numbers, names - numbers
+
+
+def _pairs(terms: list[str]) -> set[tuple[str, str]]:
+    return set(zip(terms, terms[1:]))
 
 
 @dataclass(frozen=True)
 class Support:
-    score: float
-    lexical: float
-    semantic: float
+    score: float  # probability that the passages support the sentence
+    features: dict
     novel: tuple[str, ...]  # numbers / names in the sentence that no passage has
+    quoted: bool = False
+    threshold: float = 0.5
 
     def supported(self, threshold: float | None = None) -> bool:
-        return not self.novel and self.score >= (THRESHOLD if threshold is None else threshold)
+        return self.quoted or self.score >= (self.threshold if threshold is None else threshold)
+
+
+def features(claim: str, passages: list[str], embedder: Embedder, question: str | None = None) -> tuple[np.ndarray, tuple]:
+    """The feature vector (in FEATURES order) and the novel specifics, for one claim."""
+    evidence = " ".join(passages)
+    ev_terms = content_terms(evidence)
+    ev_set, ev_pairs = set(ev_terms), _pairs(ev_terms)
+    terms = content_terms(claim)
+    asked = set(content_terms(question)) if question else set()
+    new = [t for t in terms if t not in asked]
+    lex_all = sum(t in ev_set for t in terms) / len(terms) if terms else 1.0
+    lex_new = sum(t in ev_set for t in new) / len(new) if new else 1.0
+    # word pairs the answer brings ("Mumbai based", "started first") must stand together in the passages
+    pairs = [p for p in _pairs(terms) if not (p[0] in asked and p[1] in asked)]
+    bigram = sum(p in ev_pairs for p in pairs) / len(pairs) if pairs else lex_new  # one word: its own share
+    ev_words = set(words(evidence)) | set(ev_terms)
+    prefixes = {w[:4] for w in ev_words}
+    numbers, names = specifics(claim)
+    q_numbers, q_names = specifics(question) if question else (set(), set())
+    novel_numbers = [n for n in numbers - q_numbers if n not in ev_words]
+    novel_names = [n for n in names - q_names if n not in ev_words and n[:4] not in prefixes]  # "Chinese" ~ "China"
+    n_new = len(numbers - q_numbers) + len(names - q_names)
+    ev_sents = [s for p in passages for s in sentences(p)] or passages or [""]
+    # an answer is compared with the passages as a whole statement, question and answer
+    # together: "Beijing" alone is far from every sentence, "Where did they meet? Beijing" is not
+    vecs = embedder.embed([f"{question} {claim}" if question else claim, *ev_sents])
+    order = np.argsort(-(vecs[1:] @ vecs[0]))
+    sims = (vecs[1:] @ vecs[0])[order]
+    closest = ev_sents[int(order[0])]
+    negation = bool(NEGATION_RE.search(claim)) != bool(NEGATION_RE.search(closest))
+    # the same shares against the few closest sentences only: in a long document nearly every
+    # word occurs somewhere, but an unsupported sentence's words do not stand together
+    near_terms = [t for i in order[:NEAR] for t in content_terms(ev_sents[int(i)])]
+    near_set, near_pairs = set(near_terms), _pairs(near_terms)
+    lex_near = sum(t in near_set for t in new) / len(new) if new else 1.0
+    bigram_near = sum(p in near_pairs for p in pairs) / len(pairs) if pairs else lex_near
+    x = np.array([lex_all, lex_new, bigram, lex_near, bigram_near,
+                  len(novel_numbers) / n_new if n_new else 0.0, len(novel_names) / n_new if n_new else 0.0,
+                  float(sims[0]), float(sims[1] if len(sims) > 1 else sims[0]), float(negation)], dtype=np.float64)
+    novel = tuple(sorted(set(novel_numbers + novel_names + (["(negation)"] if negation else []))))
+    return x, novel
+
+
+def quoted(claim: str, passages: list[str]) -> bool:
+    """Is the claim (markers and spacing aside) a verbatim part of one passage?"""
+    c = normalize(claim)
+    return bool(c) and any(c in normalize(p) for p in passages)
 
 
 class SupportScorer:
-    def __init__(self, embedder: Embedder, lex_weight: float | None = None, threshold: float | None = None) -> None:
+    """score(sentence, passages, question=None) -> Support; supports(...) -> bool."""
+
+    def __init__(self, embedder: Embedder, threshold: float | None = None, model: dict | None = None) -> None:
         self.embedder = embedder
-        self.lex_weight = LEX_WEIGHT if lex_weight is None else lex_weight
-        self.threshold = THRESHOLD if threshold is None else threshold
+        self.model = model or learned.load(MODEL, FEATURES)
+        self.threshold = self.model["threshold"] if threshold is None else threshold
 
-    def score(self, sentence: str, passages: list[str]) -> Support:
+    def score(self, sentence: str, passages: list[str], question: str | None = None) -> Support:
         if not passages:
-            return Support(0.0, 0.0, 0.0, ())
-        terms = set(content_terms(sentence))
-        evidence_terms = set()
-        evidence_words = set()
-        for p in passages:
-            evidence_terms.update(content_terms(p))
-            evidence_words.update(words(p))
-        lexical = len(terms & evidence_terms) / len(terms) if terms else 0.0
-        evidence_sentences = [s for p in passages for s in sentences(p)] or passages
-        vecs = self.embedder.embed([sentence, *evidence_sentences])
-        sims = vecs[1:] @ vecs[0]
-        semantic = float(np.clip(sims.max(), 0.0, 1.0))
-        # A name counts as present when a passage word shares its first four letters
-        # ("Chinese" ~ "China"); numbers must be present as they are.
-        prefixes = {w[:4] for w in evidence_words}
-        novel = [s for s in specifics(sentence)
-                 if s not in evidence_words and (s[:1].isdigit() or COUNT_RE.fullmatch(s) or s[:4] not in prefixes)]
-        # A negation on one side only ("has no significant implications") flips the claim.
-        closest = evidence_sentences[int(np.argmax(sims))]
-        if bool(NEGATION_RE.search(sentence)) != bool(NEGATION_RE.search(closest)):
-            novel.append("(negation)")
-        novel = tuple(sorted(set(novel)))
-        score = self.lex_weight * lexical + (1 - self.lex_weight) * semantic
-        return Support(score, lexical, semantic, novel)
+            return Support(0.0, {}, (), threshold=self.threshold)
+        x, novel = features(sentence, passages, self.embedder, question)
+        return Support(learned.probability(x, self.model), dict(zip(FEATURES, x.round(4).tolist())), novel,
+                       quoted(sentence, passages), self.threshold)
 
-    def supports(self, sentence: str, passages: list[str]) -> bool:
-        return self.score(sentence, passages).supported(self.threshold)
+    def supports(self, sentence: str, passages: list[str], question: str | None = None) -> bool:
+        return self.score(sentence, passages, question).supported()

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterator
 
 from .answer import Citation, Passage
@@ -50,6 +50,7 @@ def split_claims(draft: str) -> list[tuple[str, list[int]]]:
             sent = sent[lead.end():]
         numbers = [int(n) for n in re.findall(r"\[(\d{1,3})\]", sent)]
         plain = re.sub(r"\s+([.,;:!?])", r"\1", CITATION_RE.sub("", sent)).strip()
+        plain = re.sub(r"[,;:]+(?=[.!?]$)", "", plain)  # "Beijing, [2]." -> "Beijing."
         if plain.strip(".,;:!?\"'”’ "):
             claims.append((plain, numbers))
         elif claims:
@@ -57,7 +58,31 @@ def split_claims(draft: str) -> list[tuple[str, list[int]]]:
     return claims
 
 
-def verify(draft: str, passages: list[Passage], scorer: SupportScorer) -> Verified:
+class Numbering:
+    """Sources numbered as the answer cites them: the first passage cited is [1], the next [2].
+
+    Retrieval numbers passages by rank; a reader wants [1], [2] ... in reading
+    order, and the same passage under one number within an answer (streamed
+    sentence by sentence, so one Numbering serves every verify() of an answer)."""
+
+    def __init__(self) -> None:
+        self.of: dict[int, int] = {}
+
+    def __call__(self, retrieval_number: int) -> int:
+        return self.of.setdefault(retrieval_number, len(self.of) + 1)
+
+    def passages(self, passages: list[Passage]) -> list[Passage]:
+        """The passages renumbered: cited ones first, in citation order, then the others by rank."""
+        cited = sorted((p for p in passages if p.number in self.of), key=lambda p: self.of[p.number])
+        rest = [p for p in passages if p.number not in self.of]
+        return [replace(p, number=i) for i, p in enumerate(cited + rest, 1)]
+
+
+def verify(draft: str, passages: list[Passage], scorer: SupportScorer, question: str | None = None,
+           numbering: Numbering | None = None) -> Verified:
+    """The guard. With the question, words an answer repeats from it are not asked of the passages.
+    Markers in the result use `numbering` (a new one by default); so do the citations."""
+    numbering = numbering if numbering is not None else Numbering()
     by_number = {p.number: p for p in passages}
     kept: list[str] = []
     cited: set[int] = set()
@@ -65,13 +90,14 @@ def verify(draft: str, passages: list[Passage], scorer: SupportScorer) -> Verifi
     for sentence, numbers in split_claims(draft):
         valid = list(dict.fromkeys(n for n in numbers if n in by_number))
         out.dropped_markers += [n for n in numbers if n not in by_number]
-        if valid and scorer.supports(sentence, [by_number[n].text for n in valid]):
-            kept.append(sentence + "".join(f" [{n}]" for n in valid))
+        if valid and scorer.supports(sentence, [by_number[n].text for n in valid], question):
+            kept.append(sentence + "".join(f" [{numbering(n)}]" for n in valid))
             cited.update(valid)
         else:
             out.unsupported.append(sentence)
     out.text = " ".join(kept)
-    out.citations = [Citation.of(by_number[n]) for n in sorted(cited)]
+    out.citations = sorted((replace(Citation.of(by_number[n]), number=numbering(n)) for n in cited),
+                           key=lambda c: c.number)
     return out
 
 

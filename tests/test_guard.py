@@ -73,8 +73,9 @@ def test_pipeline_keeps_refusals_and_supported_answers(passages, scorer):
     assert first.refused and first.citations == []
     second = answer("What did Lavrov say?", retriever=r, answerer=answerer, scorer=scorer)
     assert not second.refused
-    assert second.text == "Lavrov described the relationship as a duet. [2]"
-    assert second.to_json()["citations"][0]["number"] == 2
+    assert second.text == "Lavrov described the relationship as a duet. [1]"  # the first source cited is [1]
+    assert second.to_json()["citations"][0]["number"] == 1
+    assert second.citations[0].text == passages[1].text
     assert set(second.to_json()) == {"text", "citations", "refused", "unsupported"}
 
 
@@ -110,3 +111,20 @@ def test_chat_streams_and_keeps_history(passages, scorer):
     assert stream.answer.citations[0].number == 1
     chat.ask("And then?")
     assert engine.histories == [[], [("Where was the summit?", "The summit took place in Beijing. [1]")]]
+
+
+def test_sources_are_numbered_in_the_order_the_answer_cites_them(passages, scorer):
+    answerer = ScriptedAnswerer("Trade between the countries grew after sanctions were imposed [3]. "
+                                "Lavrov described the relationship as a duet with a balancing role [2].")
+    a = answer("What happened?", retriever=ListRetriever(passages), answerer=answerer, scorer=scorer)
+    assert a.text.endswith("[1] Lavrov described the relationship as a duet with a balancing role. [2]")
+    assert [(c.number, c.text) for c in a.citations] == [(1, passages[2].text), (2, passages[1].text)]
+    # the passages follow the same numbers: cited ones first, then the rest by rank
+    assert [(p.number, p.text) for p in a.passages] == [(1, passages[2].text), (2, passages[1].text),
+                                                        (3, passages[0].text)]
+
+
+def test_a_verbatim_sentence_of_the_cited_passage_is_never_removed(passages, scorer):
+    for p in passages:
+        out = verify(f"{p.text} [{p.number}]", passages, scorer)
+        assert not out.unsupported and out.citations[0].text == p.text

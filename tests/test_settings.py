@@ -7,7 +7,8 @@ from rag.settings import Settings
 def test_defaults_are_offline():
     s = Settings.from_env({})
     assert s.answerer == "auto" and not s.use_llm and s.top_k == 4
-    assert str(s.data_dir) == ".rag"
+    from rag.settings import user_data_dir
+    assert s.data_dir == user_data_dir({})
 
 
 def test_llm_is_used_when_configured():

