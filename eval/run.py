@@ -25,7 +25,7 @@ THRESHOLDS = EVAL_DIR / "thresholds.json"
 def _progress(items, desc: str):
     from tqdm import tqdm
 
-    return tqdm(items, desc=desc, unit="q", file=sys.stderr, leave=False)
+    return tqdm(items, desc=desc, unit="q", file=sys.stderr, leave=False, disable=not sys.stderr.isatty())
 
 
 def summarize(records: list[tuple], sources: dict[str, str], scorer) -> dict:

