@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rag.answerable import TYPE_REASON, Judgment
-from rag.question import has_type
+from rag.answerable import Judgment, rules_verdict
 from rag.support import NEGATION_RE, Support, specifics
 from rag.text import content_terms, sentences, words
 
@@ -46,19 +45,8 @@ class RuleScorer:
 
 
 class RulesJudge:
-    """Answer or refuse by the fixed thresholds the offline answerer used to have."""
+    """Answer or refuse by the fixed thresholds the offline answerer used to have (rag.answerable.rules_verdict)."""
 
-    def __init__(self, min_score: float = 0.38, min_dense: float = 0.25, near_best: float = 0.85) -> None:
-        self.min_score, self.min_dense, self.near_best = min_score, min_dense, near_best
-
-    def judge(self, info, ranked, stats, passages, common) -> Judgment:
-        unknown = [n for n in info.names if not stats.mentions(n)]
-        if unknown:
-            return Judgment(0.0, False, f"they never mention {', '.join(unknown)}", {})
-        if not ranked or ranked[0].score < self.min_score or ranked[0].dense < self.min_dense:
-            return Judgment(0.0, False, "no passage is about this", {})
-        if info.answer_type != "other":
-            pool = [c for c in ranked if c.score >= self.near_best * ranked[0].score]
-            if not any(has_type(c.text, info.answer_type, info, common) for c in pool):
-                return Judgment(0.0, False, f"the closest passages give {TYPE_REASON[info.answer_type]}", {})
-        return Judgment(1.0, True, "", {})
+    def judge(self, info, ranked, stats, passages, common=None) -> Judgment:
+        ok, reason = rules_verdict(info, ranked, stats)
+        return Judgment(float(ok), ok, reason, {})
