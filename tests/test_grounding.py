@@ -119,3 +119,33 @@ def test_benchmark_splits_are_fixed_and_disjoint():
     assert {p.supported for p in dev} == {True, False}
     d, t = fitzgov("abstention", "dev"), fitzgov("abstention", "test")
     assert not {c.id for c in d} & {c.id for c in t} and all(c.expected_mode == "abstain" for c in d + t)
+
+
+@needs_benchmarks
+def test_docs_golden_set_is_verbatim_and_split_by_document():
+    import json
+
+    from eval.benchmarks import HALUEVAL_DEV_ROWS, _halueval_rows
+    from eval.docs import DOCS_GOLDEN
+
+    rows = _halueval_rows("summarization")
+    items = [json.loads(line) for line in DOCS_GOLDEN.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(items) >= 60 and {i["split"] for i in items} == {"dev", "test"}
+    for item in items:
+        assert item["split"] == ("dev" if item["doc_row"] < HALUEVAL_DEV_ROWS else "test"), item["id"]
+        doc = rows[item["doc_row"]]["document"]
+        assert all(span in doc for span in item["supporting_spans"]), item["id"]
+        assert item["answerable"] == bool(item["key_facts"]), item["id"]
+
+
+@needs_benchmarks
+@pytest.mark.integration
+def test_benchmark_suites_report_learned_beside_rules():
+    from eval.run import gate, run_suites
+
+    suites = run_suites(["halueval", "fitzgov"], "test", 3)
+    qa = suites["halueval"]["qa"]
+    assert set(qa) >= {"learned", "rules", "length_only_best"}
+    assert 0 <= qa["learned"]["balanced_accuracy"] <= 1
+    assert set(suites["fitzgov"]["learned"]) == set(suites["fitzgov"]["rules"]) >= {"abstention_refused", "direct_answered"}
+    assert gate({"suites": suites}, {"min": {"suites.halueval.qa.learned.balanced_accuracy": 1.1}}) != []
