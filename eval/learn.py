@@ -89,10 +89,14 @@ def predict(X, model) -> np.ndarray:
     return np.atleast_1d(learned.probability(X, model))
 
 
-def best_threshold(y, p) -> float:
-    """The threshold with the best balanced accuracy (ties: the one nearest 0.5)."""
+def best_threshold(held: dict, model: dict, columns=None) -> float:
+    """The threshold with the best mean, over sources, of held-out balanced accuracy, so that
+    every source counts the same however many rows it has (ties: the one nearest 0.5).
+    held: {source: (X, y)}."""
+    cols = slice(None) if columns is None else columns
     grid = sorted(np.linspace(0.05, 0.95, 91), key=lambda t: abs(t - 0.5))
-    return round(float(max(grid, key=lambda t: metrics.balanced_accuracy(list(y), list(p >= t)))), 3)
+    return round(float(max(grid, key=lambda t: np.mean(
+        [balanced(y, predict(X[:, cols], model), t) for X, y in held.values()]))), 3)
 
 
 def balanced(y, p, threshold) -> float:

@@ -36,7 +36,7 @@ from rag.text import content_terms, sentences
 
 from . import golden
 from .benchmarks import FITZGOV_PACKAGE, HALUEVAL_PACKAGE, fitzgov
-from .learn import CachedEmbedder, balanced, digest, fit_logistic, predict
+from .learn import CachedEmbedder, balanced, best_threshold, digest, fit_logistic, predict
 
 PLACEHOLDER = {"features": list(FEATURES), "mean": [0.0] * len(FEATURES), "scale": [1.0] * len(FEATURES),
                "coef": [0.0] * len(FEATURES), "intercept": 0.0, "threshold": 0.5}
@@ -138,10 +138,7 @@ def main() -> None:
         model = fit_logistic(np.vstack([np.repeat(x, r, 0) for x, r in zip(Xs, reps)]),
                              np.concatenate([np.repeat(v, r) for v, r in zip(ys, reps)]),
                              [FEATURES[c] for c in columns], signs=SIGNS)
-        # the threshold with the best mean over sources of held-out balanced accuracy
-        grid = sorted(np.linspace(0.05, 0.95, 91), key=lambda t: abs(t - 0.5))
-        model["threshold"] = round(float(max(grid, key=lambda t: np.mean(
-            [balanced(y, predict(X[:, columns], model), t) for X, y in held.values()]))), 3)
+        model["threshold"] = best_threshold(held, model, columns)
         return model
 
     def held_out(model, columns) -> dict:

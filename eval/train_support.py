@@ -12,8 +12,8 @@ Data (dev halves only; see eval/benchmarks.py for the packages and splits):
   - eval/support_labels.jsonl, dev split: our hand-labelled sentence/passage pairs.
 Every source weighs the same in the fit.
 The model is an L2-regularised logistic regression (NumPy, Newton steps) over the
-standardised features; the threshold maximises balanced accuracy on a held-out fifth
-of the dev data. Prints held-out dev figures and the test figures of every source,
+standardised features; the threshold maximises the mean over sources of balanced accuracy on a
+held-out fifth of the dev data. Prints held-out dev figures and the test figures of every source,
 and the features' weights. The artefact records the data, seed and a hash of the rows.
 """
 
@@ -27,7 +27,7 @@ import time
 import numpy as np
 
 from rag import learned
-from rag.support import FEATURES, MODEL, SIGNS, features
+from rag.support import FEATURES, MODEL, SIGNS, features, quoted
 from rag.text import sentences
 
 from . import golden
@@ -53,7 +53,8 @@ def pair_features(pair: Pair, embedder) -> np.ndarray:
 def featurize(pairs: list[Pair], embedder, label: str) -> np.ndarray:
     texts = set()
     for p in pairs:
-        texts.update(f"{p.question} {s}" if p.question else s for s in claim_sentences(p.claim))
+        for s in claim_sentences(p.claim):
+            texts.update([s, f"{p.question} {s}"] if p.question else [s])
         for passage in p.passages:
             texts.update(sentences(passage))
     t0 = time.time()
@@ -98,6 +99,12 @@ def main() -> None:
                "halueval_summarization": halueval("summarization", "dev", args.n_sum, args.seed),
                "synthetic": synthetic_from_halueval(args.n_synthetic, args.seed),
                "article_labels": labelled_pairs("dev")}
+    # A claim quoted verbatim from its passage is supported by rule at run time, so the model never
+    # decides it: leave such pairs out of the fit. (They are most of HaluEval QA's right answers,
+    # which are spans of the knowledge; kept in, they teach "supported = every word pair present".)
+    sources = {k: [p for p in v if not all(quoted(s, list(p.passages)) for s in claim_sentences(p.claim))]
+               for k, v in sources.items()}
+    sources = {k: v for k, v in sources.items() if v}  # --n-qa 0 etc. leave a source out
     print("features, dev:")
     Xs = {k: featurize(v, embedder, k) for k, v in sources.items()}
     ys = {k: np.array([p.supported for p in v], dtype=float) for k, v in sources.items()}
@@ -114,9 +121,7 @@ def main() -> None:
     reps = [max(len(x) for x in fit_X) // len(x) for x in fit_X]  # every source weighs the same
     model = fit_logistic(np.vstack([np.repeat(x, r, 0) for x, r in zip(fit_X, reps)]),
                          np.concatenate([np.repeat(y, r) for y, r in zip(fit_y, reps)]), FEATURES, signs=SIGNS)
-    cal_X = np.vstack([v[0] for v in cal.values()])
-    cal_y = np.concatenate([v[1] for v in cal.values()])
-    model["threshold"] = best_threshold(cal_y, predict(cal_X, model))
+    model["threshold"] = best_threshold(cal, model)
     print("weights:", dict(zip(FEATURES, model["coef"])))
     print(f"threshold {model['threshold']:.2f}; held-out dev balanced accuracy:")
     report = {}
@@ -131,7 +136,8 @@ def main() -> None:
     for k, pairs in tests.items():
         Xt = featurize(pairs, embedder, k)
         yt = [p.supported for p in pairs]
-        report[f"test/{k}"] = balanced(yt, predict(Xt, model), model["threshold"])
+        rule = np.array([all(quoted(s, list(p.passages)) for s in claim_sentences(p.claim)) for p in pairs])
+        report[f"test/{k}"] = balanced(yt, np.where(rule, 1.0, predict(Xt, model)), model["threshold"])
         print(f"  {k:24s} {report[f'test/{k}']:.3f}")
     embedder.save()
     model["trained_on"] = {"packages": [HALUEVAL_PACKAGE], "seed": args.seed,

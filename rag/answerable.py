@@ -65,8 +65,10 @@ def common_words() -> frozenset[str]:
 
 
 def rare_terms(text: str) -> set[str]:
+    """Question words outside the vocabulary: names, figures and codes ("zama", "202", "brca2"),
+    not short letter-digit debris such as the "31m" left by a terminal colour code."""
     return {w for w in words(text) if w not in STOPWORDS and len(w) > 1
-            and (w not in common_words() or any(c.isdigit() for c in w))}
+            and (w.isdigit() or (w not in common_words() and (w.isalpha() or len(w) >= 5)))}
 
 
 def _missing(rare: set[str], texts) -> float:

@@ -58,8 +58,11 @@ class Snapshot:
         return BM25Retriever(existing_bm25=self.bm25.bm25, similarity_top_k=top_k)
 
 
+FORMAT = "2"  # bump when what is derived changes (e.g. how words are stemmed): old copies are rebuilt
+
+
 def fingerprint(ids) -> str:
-    h = hashlib.sha256()
+    h = hashlib.sha256(FORMAT.encode())
     for i in sorted(ids):
         h.update(i.encode("ascii", "replace") + b"\n")
     return h.hexdigest()[:24]

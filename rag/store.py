@@ -320,7 +320,8 @@ class Store:
 def tqdm_progress(desc: str, stream=None) -> Callable[[int, int], None]:
     """A progress callback for Store.sync. On a terminal: a tqdm bar, created on the first call
     (when embedding starts, the model already loaded), so its rate is chunks embedded per second.
-    Otherwise (a log, a pipe) nothing is redrawn: one summary line at the end."""
+    Otherwise (a log, a pipe) nothing is redrawn: a plain "done/total" line each tenth of the way,
+    and one summary line at the end."""
     stream = stream or sys.stderr
     state: dict = {}
 
@@ -334,6 +335,9 @@ def tqdm_progress(desc: str, stream=None) -> Callable[[int, int], None]:
         bar = state.get("bar")
         if bar is not None:
             bar.update(done - bar.n)
+        elif done < total and total and done * 10 // total > state.get("tenth", 0):
+            state["tenth"] = done * 10 // total
+            print(f"{desc}: {done}/{total} chunks", file=stream, flush=True)
         if done >= total and "closed" not in state:
             state["closed"] = True
             if bar is not None:

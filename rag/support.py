@@ -89,11 +89,14 @@ def features(claim: str, passages: list[str], embedder: Embedder, question: str 
     novel_names = [n for n in names - q_names if n not in ev_words and n[:4] not in prefixes]  # "Chinese" ~ "China"
     n_new = len(numbers - q_numbers) + len(names - q_names)
     ev_sents = [s for p in passages for s in sentences(p)] or passages or [""]
-    # an answer is compared with the passages as a whole statement, question and answer
-    # together: "Beijing" alone is far from every sentence, "Where did they meet? Beijing" is not
-    vecs = embedder.embed([f"{question} {claim}" if question else claim, *ev_sents])
-    order = np.argsort(-(vecs[1:] @ vecs[0]))
-    sims = (vecs[1:] @ vecs[0])[order]
+    # an answer is compared with the passages alone and as a whole statement with its question,
+    # whichever is closer: "Beijing" alone is far from every sentence, "Where did they meet?
+    # Beijing" is not, while a full sentence is diluted by the question in front of it
+    texts = [claim] + ([f"{question} {claim}"] if question else [])
+    vecs = embedder.embed([*texts, *ev_sents])
+    all_sims = (vecs[len(texts):] @ vecs[:len(texts)].T).max(axis=1)
+    order = np.argsort(-all_sims)
+    sims = all_sims[order]
     closest = ev_sents[int(order[0])]
     negation = bool(NEGATION_RE.search(claim)) != bool(NEGATION_RE.search(closest))
     # the same shares against the few closest sentences only: in a long document nearly every

@@ -79,9 +79,22 @@ def words(text: str) -> list[str]:
     return [w.lower().replace("’", "'") for w in WORD_RE.findall(text)]
 
 
+# Past forms of common irregular verbs, which a suffix stemmer cannot relate to their verb
+# ("met" / "meeting", "said" / "says"); a paraphrase uses one where the source has the other.
+IRREGULAR = dict(pair.split(":") for pair in """met:meet said:say took:take taken:take went:go gone:go made:make
+    came:come saw:see seen:see gave:give given:give told:tell found:find thought:think held:hold
+    brought:bring began:begin begun:begin kept:keep left:leave led:lead felt:feel became:become
+    knew:know known:know built:build sent:send spent:spend paid:pay sold:sell stood:stand
+    won:win lost:lose fell:fall fallen:fall rose:rise risen:rise grew:grow grown:grow drew:draw
+    drawn:draw chose:choose chosen:choose spoke:speak spoken:speak wrote:write written:write
+    bought:buy caught:catch fought:fight sought:seek taught:teach understood:understand
+    struck:strike broke:break broken:break drove:drive driven:drive ran:run hit:hit shut:shut""".split())
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    return _stemmer().stemWord(word.split("'")[0])
+    word = word.split("'")[0]
+    return _stemmer().stemWord(IRREGULAR.get(word, word))
 
 
 def content_terms(text: str) -> list[str]:
