@@ -50,19 +50,22 @@ def docs_suite(split: str, answerer: str = "extractive") -> dict:
         engine = Engine(settings.with_(data_dir=Path(tmp) / "index", seeds_dir=Path(tmp) / "docs", answerer=answerer))
         items = golden.questions(split, DOCS_GOLDEN)
         out = {"split": split, "documents": len(sources), "questions": len(items)}
-        learned = (engine.judge, engine.scorer)
-        for name, (judge, scorer) in {"learned": learned, **rules_variant(engine)}.items():
+        from rag.answerable import AnswerabilityJudge
+
+        default = (engine.judge, engine.scorer)
+        variants = {"default": default, "learned": (AnswerabilityJudge(), engine.scorer), **rules_variant(engine)}
+        for name, (judge, scorer) in variants.items():
             engine.judge, engine.scorer = judge, scorer
             records = [(item, engine.ask(item.question)) for item in items]
-            out[name] = summarize(records, sources, learned[1])
+            out[name] = summarize(records, sources, default[1])
             out[name]["items"] = [{"id": i.id, "question": i.question, "answerable": i.answerable,
                                    "answer": a.text, "refused": a.refused} for i, a in records]
-        engine.judge, engine.scorer = learned
+        engine.judge, engine.scorer = default
     return out
 
 
 def rules_variant(engine) -> dict:
-    """The hand-set rules the learned judgments replaced, for a side-by-side run on the same engine."""
+    """The hand-set rules for both judgments (support and answerability), for a side-by-side run."""
     from .rules import RuleScorer, RulesJudge
 
     return {"rules": (RulesJudge(), RuleScorer(engine.embedder))}

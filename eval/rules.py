@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from rag.answerable import Judgment, rules_verdict
+from rag.answerable import RulesJudge
+
+__all__ = ["RuleScorer", "RulesJudge"]
 from rag.support import NEGATION_RE, Support, specifics
 from rag.text import content_terms, sentences, words
 
@@ -42,11 +44,3 @@ class RuleScorer:
 
     def supports(self, sentence: str, passages: list[str], question: str | None = None) -> bool:
         return self.score(sentence, passages, question).supported()
-
-
-class RulesJudge:
-    """Answer or refuse by the fixed thresholds the offline answerer used to have (rag.answerable.rules_verdict)."""
-
-    def judge(self, info, ranked, stats, passages, common=None) -> Judgment:
-        ok, reason = rules_verdict(info, ranked, stats)
-        return Judgment(float(ok), ok, reason, {})

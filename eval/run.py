@@ -152,10 +152,14 @@ def run(split: str = "test", answerer: str = "extractive", baseline: bool = True
         singles = [(item, engine.ask(item.question)) for item in _progress(items, "questions")]
         from .docs import rules_variant
 
-        learned = (engine.judge, engine.scorer)
+        from rag.answerable import AnswerabilityJudge
+
+        default = (engine.judge, engine.scorer)
         engine.judge, engine.scorer = rules_variant(engine)["rules"]
         by_rules = [(item, engine.ask(item.question)) for item in items]
-        engine.judge, engine.scorer = learned
+        engine.judge = AnswerabilityJudge()
+        by_learned = [(item, engine.ask(item.question)) for item in items]
+        engine.judge, engine.scorer = default
         turns = []
         for conv in _progress(convs, "conversations"):
             chat = Chat(engine)
@@ -166,8 +170,9 @@ def run(split: str = "test", answerer: str = "extractive", baseline: bool = True
             **summarize(singles, sources, engine.scorer),
             "conversations": summarize(turns, sources, engine.scorer),
             "support_scorer": scorer_accuracy(engine.scorer),
-            # the same questions answered with the hand-set rules the learned judgments replaced
+            # the same questions with the hand-set rules for both judgments, and with the learned judge
             "rules": summarize(by_rules, sources, engine.scorer),
+            "learned_judge": summarize(by_learned, sources, engine.scorer),
             "items": [verdicts(i, a, sources) for i, a in singles + turns],
         }
         if baseline:

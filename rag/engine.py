@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Generator, Iterator, Protocol
 
 from .answer import Answer, Passage
-from .answerable import AnswerabilityJudge
+from .answerable import default_judge
 from .errors import BackendUnavailable
 from .extractive import CorpusStats, Draft, ExtractiveAnswerer, refusal
 from .followup import condense_offline
@@ -169,7 +169,7 @@ class Engine:
         self.derived = Derived(self.store)  # BM25 and corpus statistics, shared by retriever and answerer
         self.retriever = HybridRetriever(self.store, self.settings.top_k, self.derived)
         self.scorer = SupportScorer(self.embedder)  # the guard's checker
-        self.judge = AnswerabilityJudge()  # answer or refuse (offline answerer)
+        self.judge = default_judge()  # answer or refuse (offline answerer)
         self._llm = None
 
     def ingest_seeds(self) -> None:

@@ -3,8 +3,8 @@
 No LLM runs here, so nothing is generated: each candidate sentence of the
 passages is scored against the question (embedding cosine + IDF-weighted word
 overlap), and the best one or two are returned, each followed by its `[n]`.
-Whether to answer at all is the learned answerability judge's call
-(rag.answerable): it weighs how close the best sentence is, how much of the
+Whether to answer at all is the answerability judge's call
+(rag.answerable; the rules by default, a learned judge beside them): it weighs how close the best sentence is, how much of the
 question the passages cover, names the documents never mention, and whether
 the asked-for kind of thing (a number, date, person or place) is there.
 """
@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .answer import Passage
-from .answerable import AnswerabilityJudge
+from .answerable import default_judge
 from .embedding import Embedder
 from .followup import split_context
 from .question import analyse, anchored, has_type
@@ -99,11 +99,11 @@ class ExtractiveAnswerer:
     name = "extractive"
 
     def __init__(self, embedder: Embedder, stats: CorpusStats, params: Params | None = None,
-                 judge: AnswerabilityJudge | None = None) -> None:
+                 judge=None) -> None:
         self.embedder = embedder
         self.stats = stats
         self.p = params or Params()
-        self.judge = judge or AnswerabilityJudge()
+        self.judge = judge or default_judge()
 
     def candidates(self, question: str, passages: list[Passage]) -> list[Candidate]:
         """Every sentence of the passages, best first.
