@@ -3,7 +3,7 @@ import pytest
 from rag.chunking import chunk, sections
 from rag.documents import load
 from rag.errors import BadInput
-from tests.conftest import SEED
+from tests.conftest import SEED, make_pdf
 
 
 def test_seed_chunks_are_exact_slices_with_headings():
@@ -101,21 +101,8 @@ def test_html_is_parsed_into_headed_sections(tmp_path):
 
 
 def test_pdf_text_is_extracted(tmp_path):
-    pypdf = pytest.importorskip("pypdf")
-    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
-
-    writer = pypdf.PdfWriter()
-    page = writer.add_blank_page(612, 792)
-    font = DictionaryObject({NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
-                             NameObject("/BaseFont"): NameObject("/Helvetica")})
-    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject(
-        {NameObject("/F1"): writer._add_object(font)})})
-    stream = DecodedStreamObject()
-    stream.set_data(b"BT /F1 12 Tf 72 700 Td (Alpacas are smaller than llamas.) Tj ET")
-    page[NameObject("/Contents")] = writer._add_object(stream)
-    pdf = tmp_path / "camelids.pdf"
-    with open(pdf, "wb") as fh:
-        writer.write(fh)
+    pytest.importorskip("pypdf")
+    pdf = make_pdf(tmp_path / "camelids.pdf", ["Alpacas are smaller than llamas."], size=12)
     doc = load([pdf], tmp_path / "extracted")[0]
     assert "Alpacas are smaller than llamas." in doc.text
     (tmp_path / "fake.pdf").write_bytes(b"not a pdf at all")

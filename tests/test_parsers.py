@@ -8,6 +8,7 @@ import pytest
 from rag.chunking import chunk, sections
 from rag.documents import load
 from rag.parsers import html_text, join_pages, reflow
+from tests.conftest import make_pdf
 
 DATA = Path(__file__).parent / "data"
 POLICY = DATA / "debian-python-policy.html"  # a real Sphinx page from Debian (see tests/data/README.md)
@@ -79,26 +80,13 @@ def test_pdf_lines_are_reflowed_and_hyphenation_joined(tmp_path):
 
 
 def test_a_generated_pdf_is_extracted_as_paragraphs(tmp_path):
-    pypdf = pytest.importorskip("pypdf")
-    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
-
+    pytest.importorskip("pypdf")
     lines = ["Camelid care",
              "Alpacas are smaller than llamas and are kept mainly for their fine fleece, which is exam-",
              "ined each spring before shearing. Llamas are larger and often work as guard animals for",
              "herds of sheep.",
              "Both need a dry shelter and fresh water every day."]
-    writer = pypdf.PdfWriter()
-    page = writer.add_blank_page(612, 792)
-    font = DictionaryObject({NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
-                             NameObject("/BaseFont"): NameObject("/Helvetica")})
-    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject(
-        {NameObject("/F1"): writer._add_object(font)})})
-    stream = DecodedStreamObject()
-    stream.set_data(("BT /F1 11 Tf 14 TL 72 700 Td " + " ".join(f"({x}) Tj T*" for x in lines) + " ET").encode())
-    page[NameObject("/Contents")] = writer._add_object(stream)
-    pdf = tmp_path / "camelids.pdf"
-    with open(pdf, "wb") as fh:
-        writer.write(fh)
+    pdf = make_pdf(tmp_path / "camelids.pdf", lines)
     doc = load([pdf], tmp_path / "extracted")[0]
     assert "which is examined each spring before shearing. Llamas are larger" in doc.text
     assert "animals for herds of sheep." in doc.text
