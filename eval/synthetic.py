@@ -3,7 +3,8 @@
 From real documents (HaluEval summarization dev documents, never the rows the
 multi-document suite uses) we make pairs whose two sides have the same length,
 so the checker cannot learn "short means supported":
-  supported:   a sentence of the document with a clause left out (or whole);
+  supported:   a sentence of the document with a clause left out (or whole), or a
+               sentence of the document's human-written right summary (a paraphrase);
   unsupported: the same sentence with one number or name swapped for one from
                another document (a new specific), or for another from the same
                document (every word is in the passage, the pairing is not), or
@@ -43,12 +44,15 @@ def _negate(sentence: str) -> str | None:
     return sentence[:m.end()] + " not" + sentence[m.end():] if m else None
 
 
-def synthetic_pairs(docs: list[str], n: int, seed: int = 0) -> list[Pair]:
+def synthetic_pairs(docs: list[str], n: int, seed: int = 0, claims: list[str] | None = None,
+                    kind: str = "synthetic") -> list[Pair]:
+    """claims[i], when given, holds sentences about docs[i] to use instead of the document's own
+    (e.g. the sentences of a human-written summary: paraphrases, not quotes)."""
     rng = random.Random(seed)
     found = []  # (doc index, sentence, numbers, names as written)
     for d, doc in enumerate(docs):
-        for s in sentences(doc):
-            if 8 <= len(s.split()) <= 40:
+        for s in sentences(claims[d] if claims else doc):
+            if 6 <= len(s.split()) <= 40:
                 numbers, _ = specifics(s)
                 names = re.findall(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]{2,}\b", s)
                 found.append((d, s, sorted(numbers), names))
@@ -58,10 +62,11 @@ def synthetic_pairs(docs: list[str], n: int, seed: int = 0) -> list[Pair]:
     out = []
     for i, (d, s, numbers, names) in enumerate(found[:n]):
         doc = docs[d]
-        s = _shorter(s, rng)  # both sides: the same shortened sentence, one of them corrupted
+        if not claims:
+            s = _shorter(s, rng)  # both sides: the same shortened sentence, one of them corrupted
         numbers = [x for x in numbers if re.search(rf"\b{re.escape(x)}\b", s)]
         names = [x for x in names if re.search(rf"\b{re.escape(x)}\b", s)]
-        out.append(Pair(f"syn-{i}-right", s, (doc,), True, None, "synthetic"))
+        out.append(Pair(f"{kind}-{i}-right", s, (doc,), True, None, kind))
         kind = rng.choice(["other_doc", "same_doc", "negation"])
         wrong = None
         if kind == "negation":
@@ -80,5 +85,5 @@ def synthetic_pairs(docs: list[str], n: int, seed: int = 0) -> list[Pair]:
                 if pool:
                     wrong = _swap(s, old, rng.choice(pool))
         if wrong and wrong != s:
-            out.append(Pair(f"syn-{i}-wrong", wrong, (doc,), False, None, "synthetic"))
+            out.append(Pair(f"{kind}-{i}-wrong", wrong, (doc,), False, None, kind))
     return out

@@ -53,7 +53,7 @@ def source_with(body: dict, needle: str) -> int:
 
 def test_guard_removes_invented_sentences_and_bad_markers(server, index_dir):
     eng = engine_for(server, index_dir)
-    server.enqueue(lambda body: f"The two autocratic rulers exchanged rare hugs during a meeting in Beijing [{source_with(body, 'rare hugs')}]. "
+    server.enqueue(lambda body: f"The two leaders met in Beijing [{source_with(body, 'in Beijing')}]. "
                                 f"They also agreed to build a tunnel to the Moon [{source_with(body, 'in Beijing')}]. "
                                 "Lavrov spoke about it too [9].")
     a = eng.ask("Where did Putin and Xi meet?")
@@ -71,9 +71,9 @@ def test_guard_removes_invented_sentences_and_bad_markers(server, index_dir):
 
 def test_stream_yields_only_verified_sentences(server, index_dir):
     eng = engine_for(server, index_dir)
-    server.enqueue(lambda body: f"The two autocratic rulers exchanged rare hugs during a meeting in Beijing [{source_with(body, 'rare hugs')}]. "
+    server.enqueue(lambda body: f"The two leaders met in Beijing [{source_with(body, 'in Beijing')}]. "
                                 f"The summit was held on 12 May 2031 [{source_with(body, 'in Beijing')}]. "
-                                f"The meeting between Vladimir Putin and Xi Jinping in Beijing was a pivotal moment [{source_with(body, 'pivotal')}].")
+                                f"Putin and Xi exchanged rare hugs [{source_with(body, 'rare hugs')}].")
     stream = eng.ask_stream("Where did Putin and Xi meet and what did they do?")
     chunks = list(stream)
     assert len(chunks) >= 2
@@ -110,7 +110,7 @@ def test_server_errors_are_retried_then_reported(server, index_dir):
 def test_rate_limit_is_retried_with_retry_after(server, index_dir):
     eng = engine_for(server, index_dir, RAG_LLM_RETRIES="2")
     server.enqueue(status=429, retry_after=0).enqueue(status=503)
-    server.enqueue(lambda body: f"The two autocratic rulers exchanged rare hugs during a meeting in Beijing [{source_with(body, 'rare hugs')}].")
+    server.enqueue(lambda body: f"The two leaders met in Beijing [{source_with(body, 'in Beijing')}].")
     a = eng.ask("Where did Putin and Xi meet?")
     assert a.answerer == "llm" and "Beijing" in a.text and len(server.requests) == 3
 
@@ -154,7 +154,7 @@ def test_server_down_is_reported(index_dir):
 def test_follow_up_is_condensed_by_the_llm(server, index_dir):
     eng = engine_for(server, index_dir)
     server.enqueue("What did Sergey Lavrov call the relationship?")
-    server.enqueue(lambda body: f"Lavrov described the relationship between Russia and China as a “duet” [{source_with(body, 'duet')}].")
+    server.enqueue(lambda body: f"Lavrov called the relationship a “duet” [{source_with(body, 'duet')}].")
     a = eng.ask("What did he call it?", [("Who is Sergey Lavrov?", "He is Russia's Foreign Minister.")])
     assert a.question == "What did Sergey Lavrov call the relationship?"
     assert "duet" in a.text and a.answerer == "llm"
@@ -171,12 +171,12 @@ def test_documents_are_fenced_as_data():
 
 
 def test_cli_streams_against_the_server(server, index_dir):
-    server.enqueue(lambda body: f"The two autocratic rulers exchanged rare hugs during a meeting in Beijing [{source_with(body, 'rare hugs')}].")
+    server.enqueue(lambda body: f"The two leaders met in Beijing [{source_with(body, 'in Beijing')}].")
     env = dict(os.environ, RAG_DATA_DIR=str(index_dir), RAG_LLM_BASE_URL=server.url, RAG_LLM_MODEL="m")
     r = subprocess.run([sys.executable, "-m", "rag.cli", "ask", "Where did Putin and Xi meet?"], env=env, cwd=ROOT,
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    assert "The two autocratic rulers exchanged rare hugs during a meeting in Beijing. [" in r.stdout and "Sources:" in r.stdout
+    assert "The two leaders met in Beijing. [" in r.stdout and "Sources:" in r.stdout
     server.enqueue(status=500)
     env |= {"RAG_LLM_FALLBACK": "none", "RAG_LLM_RETRIES": "0"}
     r = subprocess.run([sys.executable, "-m", "rag.cli", "ask", "Where did Putin and Xi meet?", "--json"], env=env,
