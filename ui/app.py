@@ -322,7 +322,9 @@ def concurrency_limit() -> int:
 
 def launch_options(settings) -> dict:
     auth = (settings.ui_username, settings.ui_password) if settings.ui_username and settings.ui_password else None
-    return {"css": CSS, "head": HEAD, "auth": auth, "share": False}
+    # quiet: `rag ui` prints its own address line; Gradio's would add "set share=True to create a
+    # public link", which contradicts sharing being off on purpose
+    return {"css": CSS, "head": HEAD, "auth": auth, "share": False, "quiet": True}
 
 
 def launch(host: str = "127.0.0.1", port: int = 7860, engine=None, block: bool = True):
