@@ -7,14 +7,14 @@ benchmarks and was worse on the article, so the rules stay the default until
 a learned judge beats them there.
 
 The offline answerer ranks every sentence of the retrieved passages against the
-question (rag.extractive); this judge looks at that ranking and at the question
-and decides whether to answer or refuse. Its features are what the earlier
-hand-set rules looked at (how close the best sentence is, how much of the
-question the passages cover, names the documents never mention, whether the
-asked-for kind of thing, a number, date, person or place, is there); the
-weights and the threshold are learned by `python -m eval.train_answerable` on
-the dev halves of fitz-gov (abstention vs answerable cases) and of our golden
-set, and stored in rag/models/answerable.json.
+question (rag.extractive); a judge looks at that ranking and at the question
+and decides whether to answer or refuse. The learned judge's features are what
+the rules look at (how close the best sentence is, how much of the question the
+passages cover, names and rare words of the question they lack, whether the
+asked-for kind of thing, a number, date, person or place, is there); its
+weights and threshold are learned by `python -m eval.train_answerable` on the
+dev halves of fitz-gov, HaluEval QA and our golden set, and stored in
+rag/models/answerable.json.
 """
 
 from __future__ import annotations
@@ -119,13 +119,12 @@ def features(info: QuestionInfo, ranked: list, stats, passages: list) -> np.ndar
                      float(typed), float(type_found)], dtype=np.float64)
 
 
-
 class RulesJudge:
     """Answer or refuse by the fixed thresholds of rules_verdict (the default judge)."""
 
     name = "rules"
 
-    def judge(self, info: QuestionInfo, ranked: list, stats, passages: list, common=None) -> Judgment:
+    def judge(self, info: QuestionInfo, ranked: list, stats, passages: list) -> Judgment:
         ok, reason = rules_verdict(info, ranked, stats)
         return Judgment(float(ok), ok, reason, {})
 
@@ -139,8 +138,7 @@ class AnswerabilityJudge:
         self.model = model or learned.load(MODEL, FEATURES)
         self.threshold = self.model["threshold"] if threshold is None else threshold
 
-    def judge(self, info: QuestionInfo, ranked: list, stats, passages: list, common=None) -> Judgment:
-        """`common` (names the documents mention nearly everywhere) is for rule-based judges; unused here."""
+    def judge(self, info: QuestionInfo, ranked: list, stats, passages: list) -> Judgment:
         x = features(info, ranked, stats, passages)
         p = learned.probability(x, self.model)
         named = dict(zip(FEATURES, x.round(4).tolist()))

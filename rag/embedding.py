@@ -51,6 +51,13 @@ class LocalEmbedder:
                 self._st = False
         return self._st or None
 
+    def load_for(self, n: int) -> None:
+        """Load what embedding n texts at once will use (the torch model from BULK texts on,
+        else the NumPy weights and tokenizer), without embedding anything."""
+        if n >= self.BULK and self._bulk_model() is not None:
+            return
+        self._model.tokenizer, self._model.weights  # noqa: B018 (cached on first use)
+
     def embed(self, texts: list[str]) -> np.ndarray:
         texts = list(texts)
         bulk = self._bulk_model() if len(texts) >= self.BULK else None

@@ -198,10 +198,7 @@ class Engine:
         return self._llm
 
     def answerer(self, choice: str | None = None, stats: CorpusStats | None = None) -> Answerer:
-        choice = choice or self.settings.answerer
-        if choice == "llm" or (choice == "auto" and self.settings.llm_configured):
-            if not self.settings.llm_configured and choice == "llm":
-                raise BackendUnavailable("RAG_ANSWERER=llm needs OPENAI_API_KEY or RAG_LLM_BASE_URL")
+        if self.settings.wants_llm(choice):
             return self.llm
         return ExtractiveAnswerer(self.embedder, stats or self.stats, judge=self.judge)
 

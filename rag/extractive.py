@@ -144,8 +144,8 @@ class ExtractiveAnswerer:
         focus, _ = split_context(question)
         info = analyse(focus)
         ranked = self.candidates(question, passages)
+        verdict = self.judge.judge(info, ranked, self.stats, passages)
         common = lambda w: self.stats.share(w) > p.common_share  # noqa: E731
-        verdict = self.judge.judge(info, ranked, self.stats, passages, common)
         if not ranked or not verdict.answerable:
             return refusal(focus, verdict.reason or "no passage answers this")
         best = ranked[0]

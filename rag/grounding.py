@@ -102,14 +102,10 @@ def answer_from(question: str, passages, *, answerer: str | None = None, engine=
     scorer = scorer or (engine.scorer if engine is not None else _scorer())
     embedder = embedder or scorer.embedder
     extractive = ExtractiveAnswerer(embedder, CorpusStats([p.text for p in given]), judge=judge)
-    choice = answerer or settings.answerer
     chosen = extractive
-    if choice == "llm" or (choice == "auto" and settings.llm_configured):
-        from .errors import BackendUnavailable
+    if settings.wants_llm(answerer):
         from .llm import LLMAnswerer
 
-        if not settings.llm_configured:
-            raise BackendUnavailable("answerer 'llm' needs OPENAI_API_KEY or RAG_LLM_BASE_URL")
         chosen = engine.llm if engine is not None else LLMAnswerer(settings)
     fallback = None if chosen is extractive or settings.llm_fallback == "none" else extractive
     return answer(question, retriever=_Fixed(given), answerer=chosen, scorer=scorer, fallback=fallback)

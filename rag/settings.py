@@ -143,9 +143,17 @@ class Settings:
 
     @property
     def use_llm(self) -> bool:
-        if self.answerer == "llm":
-            return True
-        return self.answerer == "auto" and self.llm_configured
+        return self.answerer == "llm" or (self.answerer == "auto" and self.llm_configured)
+
+    def wants_llm(self, choice: str | None = None) -> bool:
+        """Does `choice` (default: RAG_ANSWERER) mean the LLM answerer? BackendUnavailable when it
+        asks for an LLM that is not configured."""
+        choice = choice or self.answerer
+        if choice == "llm" and not self.llm_configured:
+            from .errors import BackendUnavailable
+
+            raise BackendUnavailable("the llm answerer (RAG_ANSWERER=llm or --answerer llm) needs OPENAI_API_KEY or RAG_LLM_BASE_URL")
+        return choice == "llm" or (choice == "auto" and self.llm_configured)
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)

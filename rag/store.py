@@ -84,8 +84,7 @@ class LazyEmbedder:
         embedding measures the embedding, not the loading (OpenAI: nothing to load)."""
         if self.settings.embeddings != "local":
             return
-        inner = getattr(self.real, "inner", self.real)  # past the cache: these texts are throwaway
-        inner.embed([f"warm-up {i}" for i in range(min(n, EMBED_BATCH))])
+        getattr(self.real, "inner", self.real).load_for(min(n, EMBED_BATCH))
 
 
 def open_store(settings: Settings) -> "Store":

@@ -5,8 +5,9 @@ is a logistic regression over features that the bundled MiniLM and the text
 give (`features()` below): how much of the claim's wording, word pairs, numbers
 and names the passages hold, the best embedding match, negation on one side
 only. Its weights are learned by `python -m eval.train_support` on the dev
-halves of public benchmarks (HaluEval, fitz-gov) plus our labelled pairs, and
-live in rag/models/support.json (rag.learned) with the hash of the data they came from.
+half of HaluEval summarization, synthetic pairs made from other dev documents
+(eval/synthetic.py) and our labelled pairs, and live in rag/models/support.json
+(rag.learned) with the hash of the data they came from.
 
 When a question is given, the claim is read as an answer to it: words the
 answer repeats from the question are not asked of the passages twice.
@@ -134,4 +135,6 @@ class SupportScorer:
                        quoted(sentence, passages), self.threshold)
 
     def supports(self, sentence: str, passages: list[str], question: str | None = None) -> bool:
-        return self.score(sentence, passages, question).supported()
+        # a quoted sentence is supported whatever the model says: no need to embed anything
+        # (every sentence of an extractive answer is quoted)
+        return quoted(sentence, passages) or self.score(sentence, passages, question).supported()

@@ -61,7 +61,7 @@ class ScriptedJudge:
     def __init__(self, answerable: bool) -> None:
         self.answerable = answerable
 
-    def judge(self, info, ranked, stats, passages, common=None):
+    def judge(self, info, ranked, stats, passages):
         from rag.answerable import Judgment
 
         return Judgment(float(self.answerable), self.answerable, "" if self.answerable else "scripted", {})
