@@ -50,22 +50,11 @@ def docs_suite(split: str, answerer: str = "extractive") -> dict:
         engine = Engine(settings.with_(data_dir=Path(tmp) / "index", seeds_dir=Path(tmp) / "docs", answerer=answerer))
         items = golden.questions(split, DOCS_GOLDEN)
         out = {"split": split, "documents": len(sources), "questions": len(items)}
-        from rag.answerable import AnswerabilityJudge
+        from .rules import ask_with, variants
 
-        default = (engine.judge, engine.scorer)
-        variants = {"default": default, "learned": (AnswerabilityJudge(), engine.scorer), **rules_variant(engine)}
-        for name, (judge, scorer) in variants.items():
-            engine.judge, engine.scorer = judge, scorer
-            records = [(item, engine.ask(item.question)) for item in items]
-            out[name] = summarize(records, sources, default[1])
+        for name, (judge, scorer) in variants(engine).items():
+            records = ask_with(engine, items, judge, scorer)
+            out[name] = summarize(records, sources, engine.scorer)
             out[name]["items"] = [{"id": i.id, "question": i.question, "answerable": i.answerable,
                                    "answer": a.text, "refused": a.refused} for i, a in records]
-        engine.judge, engine.scorer = default
     return out
-
-
-def rules_variant(engine) -> dict:
-    """The hand-set rules for both judgments (support and answerability), for a side-by-side run."""
-    from .rules import RuleScorer, RulesJudge
-
-    return {"rules": (RulesJudge(), RuleScorer(engine.embedder))}

@@ -85,6 +85,27 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, features, l2: float = 1.0, steps:
             "dropped_for_sign": [f for f, ok in zip(features, free[:-1]) if not ok]}
 
 
+def hold_out(keys: list[str], choices: list[str], rng) -> np.ndarray:
+    """A mask over the examples (their `keys`) holding out a random fifth of `choices`: the keys of
+    one row share its fate, so both sides of a pair land on the same side of the split."""
+    held = set(rng.sample(choices, len(choices) // 5))
+    return np.array([k in held for k in keys])
+
+
+def fit_sources(fit: dict, held: dict, features, signs: dict, columns=None) -> dict:
+    """fit / held: {source: (X, y)}. Fit with every source weighing the same (its rows repeated up
+    to the largest source's count); the threshold comes from best_threshold on the held-out rows.
+    `columns` picks a subset of the features (the ablations)."""
+    cols = list(range(len(features))) if columns is None else columns
+    Xs = [X[:, cols] for X, _ in fit.values()]
+    reps = [max(len(x) for x in Xs) // len(x) for x in Xs]
+    model = fit_logistic(np.vstack([np.repeat(x, r, 0) for x, r in zip(Xs, reps)]),
+                         np.concatenate([np.repeat(y, r) for (_, y), r in zip(fit.values(), reps)]),
+                         [features[c] for c in cols], signs=signs)
+    model["threshold"] = best_threshold(held, model, cols)
+    return model
+
+
 def predict(X, model) -> np.ndarray:
     return np.atleast_1d(learned.probability(X, model))
 

@@ -44,3 +44,22 @@ class RuleScorer:
 
     def supports(self, sentence: str, passages: list[str], question: str | None = None) -> bool:
         return self.score(sentence, passages, question).supported()
+
+
+def variants(engine) -> dict[str, tuple]:
+    """(answerability judge, support scorer) pairs to answer the same questions with, side by side:
+    what runs by default, the learned answerability judge, and the hand-set rules for both."""
+    from rag.answerable import AnswerabilityJudge
+
+    return {"default": (engine.judge, engine.scorer), "learned": (AnswerabilityJudge(), engine.scorer),
+            "rules": (RulesJudge(), RuleScorer(engine.embedder))}
+
+
+def ask_with(engine, items, judge, scorer) -> list[tuple]:
+    """(item, Answer) for each item, answered with these judgments; the engine's own are put back."""
+    own = (engine.judge, engine.scorer)
+    engine.judge, engine.scorer = judge, scorer
+    try:
+        return [(item, engine.ask(item.question)) for item in items]
+    finally:
+        engine.judge, engine.scorer = own

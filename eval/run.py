@@ -150,16 +150,11 @@ def run(split: str = "test", answerer: str = "extractive", baseline: bool = True
         items = golden.questions(split)
         convs = golden.conversations(split)
         singles = [(item, engine.ask(item.question)) for item in _progress(items, "questions")]
-        from .docs import rules_variant
+        from .rules import ask_with, variants
 
-        from rag.answerable import AnswerabilityJudge
-
-        default = (engine.judge, engine.scorer)
-        engine.judge, engine.scorer = rules_variant(engine)["rules"]
-        by_rules = [(item, engine.ask(item.question)) for item in items]
-        engine.judge = AnswerabilityJudge()
-        by_learned = [(item, engine.ask(item.question)) for item in items]
-        engine.judge, engine.scorer = default
+        side = variants(engine)
+        by_rules = ask_with(engine, items, *side["rules"])
+        by_learned = ask_with(engine, items, *side["learned"])
         turns = []
         for conv in _progress(convs, "conversations"):
             chat = Chat(engine)

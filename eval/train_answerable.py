@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from rag import learned
-from rag.answerable import FEATURES, MODEL, SIGNS, AnswerabilityJudge, features
+from rag.answerable import FEATURES, MODEL, SIGNS, features
 from rag.extractive import CorpusStats, ExtractiveAnswerer
 from rag.followup import split_context
 from rag.grounding import passages_from_texts
@@ -36,11 +36,7 @@ from rag.text import content_terms, sentences
 
 from . import golden
 from .benchmarks import FITZGOV_PACKAGE, HALUEVAL_PACKAGE, fitzgov
-from .learn import CachedEmbedder, balanced, best_threshold, digest, fit_logistic, predict
-
-PLACEHOLDER = {"features": list(FEATURES), "mean": [0.0] * len(FEATURES), "scale": [1.0] * len(FEATURES),
-               "coef": [0.0] * len(FEATURES), "intercept": 0.0, "threshold": 0.5}
-
+from .learn import CachedEmbedder, balanced, digest, fit_sources, hold_out, predict
 
 def row(answerer: ExtractiveAnswerer, question: str, passages) -> np.ndarray:
     focus, _ = split_context(question)
@@ -48,21 +44,21 @@ def row(answerer: ExtractiveAnswerer, question: str, passages) -> np.ndarray:
     return features(info, answerer.candidates(question, passages), answerer.stats, passages)
 
 
+def given_rows(cases: list[tuple[str, str, list[str], int]], embedder) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(id, question, contexts, label) cases -> features as rag.answer_from sees them: the contexts
+    as the passages and the whole corpus."""
+    embedder.prime([t for _, q, contexts, _ in cases for t in [q, *(s for c in contexts for s in sentences(c))]])
+    X = []
+    for _, q, contexts, _ in cases:
+        passages = passages_from_texts(contexts)
+        X.append(row(ExtractiveAnswerer(embedder, CorpusStats(contexts)), q, passages))
+    return np.stack(X), np.array([label for *_, label in cases], dtype=float), [i for i, *_ in cases]
+
+
 def fitzgov_rows(split: str, embedder) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    X, y, ids = [], [], []
-    judge = AnswerabilityJudge(PLACEHOLDER)
     groups = (("abstention", 0), ("trustworthy_direct", 1), ("trustworthy_hedged", 1))
-    cases = {category: fitzgov(category, split) for category, _ in groups}
-    embedder.prime([t for items in cases.values() for c in items
-                    for t in [c.query, *(s for ctx in c.contexts for s in sentences(ctx))]])
-    for category, label in groups:
-        for case in cases[category]:
-            passages = passages_from_texts(list(case.contexts))
-            answerer = ExtractiveAnswerer(embedder, CorpusStats([p.text for p in passages]), judge=judge)
-            X.append(row(answerer, case.query, passages))
-            y.append(label)
-            ids.append(case.id)
-    return np.stack(X), np.array(y, dtype=float), ids
+    return given_rows([(c.id, c.query, list(c.contexts), label)
+                       for category, label in groups for c in fitzgov(category, split)], embedder)
 
 
 def halueval_rows(split: str, embedder, n: int = 600, seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -74,28 +70,20 @@ def halueval_rows(split: str, embedder, n: int = 600, seed: int = 0) -> tuple[np
     rng = random.Random(seed)
     span = range(HALUEVAL_DEV_ROWS) if split == "dev" else range(HALUEVAL_DEV_ROWS, len(rows))
     picked = rng.sample(list(span), n)
-    pairs = []
+    cases = []
     for i in picked:
         q = rows[i]["question"]
         q_words = set(content_terms(q))
         others = rng.sample(list(span), 200)
         j = max((o for o in others if o != i), key=lambda o: len(q_words & set(content_terms(rows[o]["knowledge"]))))
-        pairs += [(f"qa-{i}-own", q, _spaced(rows[i]["knowledge"]), 1), (f"qa-{i}-other", q, _spaced(rows[j]["knowledge"]), 0)]
-    embedder.prime([t for _, q, k, _ in pairs for t in [q, *sentences(k)]])
-    judge = AnswerabilityJudge(PLACEHOLDER)
-    X, y, ids = [], [], []
-    for pid, q, k, label in pairs:
-        passages = passages_from_texts([k])
-        answerer = ExtractiveAnswerer(embedder, CorpusStats([k]), judge=judge)
-        X.append(row(answerer, q, passages))
-        y.append(label)
-        ids.append(pid)
-    return np.stack(X), np.array(y, dtype=float), ids
+        cases += [(f"qa-{i}-own", q, [_spaced(rows[i]["knowledge"])], 1),
+                  (f"qa-{i}-other", q, [_spaced(rows[j]["knowledge"])], 0)]
+    return given_rows(cases, embedder)
 
 
 def golden_rows(split: str, engine) -> tuple[np.ndarray, np.ndarray, list[str]]:
     X, y, ids = [], [], []
-    answerer = ExtractiveAnswerer(engine.embedder, engine.stats, judge=AnswerabilityJudge(PLACEHOLDER))
+    answerer = ExtractiveAnswerer(engine.embedder, engine.stats)
     for item in golden.questions(split):
         X.append(row(answerer, item.question, engine.retriever.retrieve(item.question)))
         y.append(float(item.answerable))
@@ -113,9 +101,6 @@ def main() -> None:
     from rag.engine import Engine
     from rag.settings import Settings
 
-    if not Path(args.out).exists():  # the engine loads a judge; the first training ever starts from a blank one
-        Path(args.out).write_text(json.dumps(PLACEHOLDER | {"trained_on": {}}), encoding="utf-8")
-
     with tempfile.TemporaryDirectory() as tmp:
         engine = Engine(Settings.from_env().with_(data_dir=Path(tmp), answerer="extractive"))
         embedder = CachedEmbedder(engine.embedder, args.cache)
@@ -127,19 +112,11 @@ def main() -> None:
     rng = random.Random(args.seed)
     fit, held = {}, {}
     for k, (X, y, ids) in data.items():
-        chosen = set(rng.sample(ids, len(ids) // 5))
-        out = np.array([i in chosen for i in ids])
+        out = hold_out(ids, ids, rng)
         fit[k], held[k] = (X[~out], y[~out]), (X[out], y[out])
 
     def train(columns: list[int]) -> dict:
-        Xs = [v[0][:, columns] for v in fit.values()]
-        ys = [v[1] for v in fit.values()]
-        reps = [max(len(x) for x in Xs) // len(x) for x in Xs]  # equal weight per source
-        model = fit_logistic(np.vstack([np.repeat(x, r, 0) for x, r in zip(Xs, reps)]),
-                             np.concatenate([np.repeat(v, r) for v, r in zip(ys, reps)]),
-                             [FEATURES[c] for c in columns], signs=SIGNS)
-        model["threshold"] = best_threshold(held, model, columns)
-        return model
+        return fit_sources(fit, held, FEATURES, SIGNS, columns)
 
     def held_out(model, columns) -> dict:
         return {k: round(balanced(y, predict(X[:, columns], model), model["threshold"]), 3)

@@ -35,7 +35,7 @@ from rag.text import sentences
 from . import golden
 from .benchmarks import HALUEVAL_PACKAGE, Pair, halueval
 from .synthetic import synthetic_pairs
-from .learn import CachedEmbedder, balanced, best_threshold, digest, fit_logistic, predict
+from .learn import CachedEmbedder, balanced, digest, fit_sources, hold_out, predict
 
 WORST = {"numbers_novel": max, "names_novel": max, "negation_mismatch": max}  # others: min
 
@@ -118,18 +118,12 @@ def main() -> None:
     ys = {k: np.array([p.supported for p in v], dtype=float) for k, v in sources.items()}
     # hold out a fifth of every source (by row, both sides together) for the threshold and dev figures
     rng = random.Random(args.seed)
-    fit_X, fit_y, cal = [], [], {}
+    fit, cal = {}, {}
     for k, pairs in sources.items():
-        rows = sorted({p.id.rsplit("-", 1)[0] for p in pairs})
-        held = set(rng.sample(rows, len(rows) // 5))
-        mask = np.array([p.id.rsplit("-", 1)[0] in held for p in pairs])
-        fit_X.append(Xs[k][~mask])
-        fit_y.append(ys[k][~mask])
-        cal[k] = (Xs[k][mask], ys[k][mask])
-    reps = [max(len(x) for x in fit_X) // len(x) for x in fit_X]  # every source weighs the same
-    model = fit_logistic(np.vstack([np.repeat(x, r, 0) for x, r in zip(fit_X, reps)]),
-                         np.concatenate([np.repeat(y, r) for y, r in zip(fit_y, reps)]), FEATURES, signs=SIGNS)
-    model["threshold"] = best_threshold(cal, model)
+        rows = [p.id.rsplit("-", 1)[0] for p in pairs]
+        mask = hold_out(rows, sorted(set(rows)), rng)
+        fit[k], cal[k] = (Xs[k][~mask], ys[k][~mask]), (Xs[k][mask], ys[k][mask])
+    model = fit_sources(fit, cal, FEATURES, SIGNS)  # every source weighs the same
     print("weights:", dict(zip(FEATURES, model["coef"])))
     print(f"threshold {model['threshold']:.2f}; held-out dev balanced accuracy:")
     report = {}
