@@ -28,10 +28,6 @@ from .errors import BackendUnavailable, IndexNotBuilt, RagError
 from .settings import Settings
 
 EMBED_BATCH = 64
-# From this many chunks, `rag ingest` embeds with the torch model rather than the NumPy one:
-# chunks are long (~200 tokens), and on 2 cores the 36 chunks of tests/data/debian-python-policy.html
-# took 94 s through NumPy against 4 s (+ 4 s loading torch) through sentence-transformers.
-INGEST_BULK = 4
 PAGE = 5000  # rows per read: one get() of every row fails in Chroma at about 50,000 chunks
 # Metadata the embedding and the LLM do not see (the heading stays visible).
 HIDDEN_KEYS = ["source", "path", "text_path", "start", "end", "doc_hash", "doc_chunks"]
@@ -67,9 +63,6 @@ class LazyEmbedder:
             from .embedding import make_embedder
 
             self._real = make_embedder(self.settings)
-            inner = getattr(self._real, "inner", self._real)
-            if hasattr(inner, "BULK"):  # the local model: whole chunks are worth the torch path sooner
-                inner.BULK = min(inner.BULK, INGEST_BULK)
         return self._real
 
     @property
@@ -256,8 +249,6 @@ class Store:
         # Batches span documents, so many small files still embed in full batches.
         fresh = [c for f, _ in plan for c in f]
         if fresh:  # set-up (model, llama-index) before the clock starts: the rate shown is the embedding's
-            if self.settings.embeddings == "local":
-                quiet_model_loading()
             warm_up = getattr(self.embedder, "warm_up", None)
             if warm_up:
                 warm_up(len(fresh))
@@ -347,18 +338,6 @@ def tqdm_progress(desc: str, stream=None) -> Callable[[int, int], None]:
                 print(f"{desc}: {done} chunk(s) in {seconds:.1f} s{rate}", file=stream, flush=True)
 
     return update
-
-
-def quiet_model_loading(stream=None) -> None:
-    """Hugging Face's own bars ("Loading weights" when the torch model loads) redraw with \\r;
-    turn them off when stderr is not a terminal, so logs get no redraw sequences."""
-    if _is_terminal(stream or sys.stderr):
-        return
-    from huggingface_hub.utils import disable_progress_bars
-
-    disable_progress_bars()  # read by transformers when it is imported
-    if "transformers.utils.logging" in sys.modules:  # already imported: tell it directly
-        sys.modules["transformers.utils.logging"].disable_progress_bar()
 
 
 def _is_terminal(stream) -> bool:
