@@ -79,7 +79,7 @@ def ask_ours(engine, item) -> dict:
         "llm_failed": fallback and "answered offline" in a.notice, "notice": a.notice,
         "key_facts": None if a.refused or not item.answerable else metrics.key_fact_score(item, a.text),
         "sentences": {"generated": kept + len(a.unsupported) + (1 if a.refused and by_llm else 0),
-                      "kept": kept, "removed": len(a.unsupported)},
+                      "kept": kept, "removed": len(a.unsupported), "recited": len(a.recited) if by_llm else 0},
         "unsupported": a.unsupported,
         "citations": [c.number for c in a.citations],
         # the first verified sentence of the model's; a refusal or a fallback arrives whole, at the end
@@ -139,6 +139,7 @@ def summarize(rows: list[dict], side: str) -> dict:
         llm_facts = [mine(r)["key_facts"] for r in answerable if mine(r)["answered_by"] == "llm" and not mine(r)["refused"]]
         out |= {
             "sentences_kept": sum(mine(r)["sentences"]["kept"] for r in rows),
+            "sentences_recited": sum(mine(r)["sentences"].get("recited", 0) for r in rows),
             "sentences_removed": sum(mine(r)["sentences"]["removed"] for r in rows),
             "fallbacks": sum(mine(r)["fallback"] for r in rows),
             "llm_failures": sum(mine(r)["llm_failed"] for r in rows),
@@ -179,7 +180,7 @@ def print_table(results: dict, out=sys.stdout) -> None:
         r = ratio(a, b)
         print(f"{name:34}{fmt.format(a):>12}{fmt.format(b):>12}{(f'{r:.2f}' if r is not None else '-'):>12}", file=out)
     print(f"ours: first sentence = first verified sentence ({o['first_sentence']['count']} answers had one); "
-          f"guard kept {o['sentences_kept']}, removed {o['sentences_removed']}; {o['fallbacks']} fallbacks "
+          f"guard kept {o['sentences_kept']} ({o.get('sentences_recited', 0)} re-cited), removed {o['sentences_removed']}; {o['fallbacks']} fallbacks "
           f"({o['llm_failures']} after an LLM failure); {o['answered_by_llm']} answered in the model's words", file=out)
     print(f"stock: first sentence unchecked; {s['sentences_cited']} of {s['sentences_generated']} sentences carry "
           f"a [n]; {s['errors']} errors", file=out)

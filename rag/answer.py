@@ -45,6 +45,7 @@ class Answer:
     question: str = ""  # the standalone question actually answered
     passages: list[Passage] = field(default_factory=list)
     answerer: str = ""
+    recited: list[str] = field(default_factory=list)  # kept sentences the guard moved to the passage supporting them
     notice: str = ""  # e.g. how to enable generated answers, or a fallback that happened
     timings_ms: dict[str, float] = field(default_factory=dict)
 

@@ -87,6 +87,7 @@ def answer_steps(question: str, *, retriever: Retriever, answerer: Answerer, sco
                 checked = verify(sentence, passages, scorer, asked, numbering)
                 verify_s += time.perf_counter() - tv
                 result.unsupported += checked.unsupported
+                result.recited += checked.recited
                 if checked.citations:
                     kept.append(checked.text)
                     cited.update((c.number, c) for c in checked.citations)
@@ -100,6 +101,7 @@ def answer_steps(question: str, *, retriever: Retriever, answerer: Answerer, sco
                 checked = verify(draft.text, passages, scorer, asked, numbering)
                 verify_s += time.perf_counter() - tv
                 result.unsupported, result.citations = checked.unsupported, checked.citations
+                result.recited = checked.recited
                 draft = Draft(checked.text)
     except BackendUnavailable as exc:
         if fallback is None:

@@ -191,18 +191,7 @@ class MiniLM:
             return np.zeros((0, self.dim), dtype=np.float32)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         batches = self._batches(list(texts), batch_size)
-        workers = min(_cpus(), len(batches))
-        with _single_threaded_blas():
-            if workers == 1:
-                results = [self._forward(ids, mask) for _, ids, mask in batches]
-            else:
-                from concurrent.futures import ThreadPoolExecutor
-
-                pool = ThreadPoolExecutor(workers)
-                try:
-                    results = list(pool.map(lambda b: self._forward(b[1], b[2]), batches))
-                finally:  # on an error or Ctrl-C, batches not started are dropped, not run
-                    pool.shutdown(cancel_futures=True)
+        results = parallel(lambda b: self._forward(b[1], b[2]), batches)
         for (idx, _, _), vectors in zip(batches, results):
             out[idx] = vectors
         return out
@@ -244,6 +233,22 @@ class MiniLM:
         pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def parallel(fn, items: list) -> list:
+    """[fn(item) for item in items] on a pool of threads, one per CPU, with BLAS single-threaded
+    (see _single_threaded_blas); the NumPy matrix products release the GIL."""
+    workers = min(_cpus(), len(items))
+    with _single_threaded_blas():
+        if workers <= 1:
+            return [fn(item) for item in items]
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(workers)
+        try:
+            return list(pool.map(fn, items))
+        finally:  # on an error or Ctrl-C, items not started are dropped, not run
+            pool.shutdown(cancel_futures=True)
 
 
 def _cpus() -> int:

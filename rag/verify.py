@@ -1,8 +1,11 @@
 """The citation guard applied to every answerer's draft.
 
 1. `[n]` markers that name no retrieved passage are dropped.
-2. Each answer sentence must cite at least one passage, and the union of the
-   passages it cites must support it (rag.support); other sentences are moved
+2. Each answer sentence must be supported (rag.support) by the union of the
+   passages it cites. A sentence that cites nothing, or cites passages that do
+   not support it, is re-cited to the retrieved passage that best supports it,
+   when one does: small models often drop a marker ("Beijing.") or point at the
+   neighbouring source, and the sentence is right. Other sentences are moved
    from the text to `Answer.unsupported`.
 3. Citations list the passages that the kept sentences cite, verbatim.
 """
@@ -15,7 +18,7 @@ from typing import Iterator
 
 from .answer import Citation, Passage
 from .support import SupportScorer
-from .text import CITATION_RE, sentence_spans
+from .text import CITATION_RE, content_terms, sentence_spans, sentences
 
 REFUSAL_RE = re.compile(r"^\W*(i don'?t know|i do not know|i cannot answer|the (documents|sources|context) "
                         r"(don'?t|do not|does not|doesn'?t) (say|contain|mention|provide))", re.IGNORECASE)
@@ -31,6 +34,35 @@ class Verified:
     citations: list[Citation]
     unsupported: list[str] = field(default_factory=list)
     dropped_markers: list[int] = field(default_factory=list)
+    recited: list[str] = field(default_factory=list)  # kept under another source than the one it cited
+
+
+def best_source(sentence: str, passages: list[Passage], scorer: SupportScorer, question: str | None,
+                skip: set[int]) -> int | None:
+    """The number of the passage (not in `skip`) that best supports the sentence on its own, if any.
+
+    With a question, the passage must also hold the sentence's words beside the question's
+    (in one of its sentences): "Beijing" moves to "Putin and Xi met in Beijing" for "Where did
+    they meet?", but "PWNED", lifted from an instruction planted in a memo, does not move to
+    it for "What is the budget for 2031?". The checker's score decides, not the verbatim-quote
+    rule, for the same reason."""
+    best, number = None, None
+    for p in passages:
+        if p.number in skip or (question and not beside_question(sentence, p.text, question)):
+            continue
+        s = scorer.score(sentence, [p.text], question)
+        if s.score >= s.threshold and (best is None or s.score > best):
+            best, number = s.score, p.number
+    return number
+
+
+def beside_question(sentence: str, passage: str, question: str) -> bool:
+    """Does some sentence of the passage hold both a word the answer brings and a word of the question?"""
+    own, asked = set(content_terms(sentence)), set(content_terms(question))
+    new, rest = own - asked, asked - own
+    if not new or not rest:
+        return True  # nothing to place: the answer only repeats the question, or the question is all in it
+    return any(new & t and rest & t for t in (set(content_terms(s)) for s in sentences(passage)))
 
 
 def split_claims(draft: str) -> list[tuple[str, list[int]]]:
@@ -90,11 +122,15 @@ def verify(draft: str, passages: list[Passage], scorer: SupportScorer, question:
     for sentence, numbers in split_claims(draft):
         valid = list(dict.fromkeys(n for n in numbers if n in by_number))
         out.dropped_markers += [n for n in numbers if n not in by_number]
-        if valid and scorer.supports(sentence, [by_number[n].text for n in valid], question):
-            kept.append(sentence + "".join(f" [{numbering(n)}]" for n in valid))
-            cited.update(valid)
-        else:
-            out.unsupported.append(sentence)
+        if not (valid and scorer.supports(sentence, [by_number[n].text for n in valid], question)):
+            other = best_source(sentence, passages, scorer, question, set(valid))
+            if other is None:
+                out.unsupported.append(sentence)
+                continue
+            valid = [other]
+            out.recited.append(sentence)
+        kept.append(sentence + "".join(f" [{numbering(n)}]" for n in valid))
+        cited.update(valid)
     out.text = " ".join(kept)
     out.citations = sorted((replace(Citation.of(by_number[n]), number=numbering(n)) for n in cited),
                            key=lambda c: c.number)
