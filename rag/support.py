@@ -77,6 +77,8 @@ def features(claim: str, passages: list[str], embedder: Embedder, question: str 
     terms = content_terms(claim)
     asked = set(content_terms(question)) if question else set()
     new = [t for t in terms if t not in asked]
+    if not new:  # the answer only restates the question ("China sent troops to Ukraine."): check it whole
+        asked, new = set(), terms
     lex_all = sum(t in ev_set for t in terms) / len(terms) if terms else 1.0
     lex_new = sum(t in ev_set for t in new) / len(new) if new else 1.0
     # word pairs the answer brings ("Mumbai based", "started first") must stand together in the passages
@@ -84,11 +86,12 @@ def features(claim: str, passages: list[str], embedder: Embedder, question: str 
     bigram = sum(p in ev_pairs for p in pairs) / len(pairs) if pairs else lex_new  # one word: its own share
     ev_words = set(words(evidence)) | set(ev_terms)
     prefixes = {w[:4] for w in ev_words}
+    # names and figures are asked of the passages even when the question has them: a question can
+    # carry a false premise ("What did Wang Yi say about ...?"), and repeating it supports nothing
     numbers, names = specifics(claim)
-    q_numbers, q_names = specifics(question) if question else (set(), set())
-    novel_numbers = [n for n in numbers - q_numbers if n not in ev_words]
-    novel_names = [n for n in names - q_names if n not in ev_words and n[:4] not in prefixes]  # "Chinese" ~ "China"
-    n_new = len(numbers - q_numbers) + len(names - q_names)
+    novel_numbers = [n for n in numbers if n not in ev_words]
+    novel_names = [n for n in names if n not in ev_words and n[:4] not in prefixes]  # "Chinese" ~ "China"
+    n_new = len(numbers) + len(names)
     ev_sents = [s for p in passages for s in sentences(p)] or passages or [""]
     # an answer is compared with the passages alone and as a whole statement with its question,
     # whichever is closer: "Beijing" alone is far from every sentence, "Where did they meet?

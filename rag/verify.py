@@ -59,10 +59,10 @@ def best_source(sentence: str, passages: list[Passage], scorer: SupportScorer, q
 def beside_question(sentence: str, passage: str, question: str) -> bool:
     """Does some sentence of the passage hold both a word the answer brings and a word of the question?"""
     own, asked = set(content_terms(sentence)), set(content_terms(question))
-    new, rest = own - asked, asked - own
-    if not new or not rest:
-        return True  # nothing to place: the answer only repeats the question, or the question is all in it
-    return any(new & t and rest & t for t in (set(content_terms(s)) for s in sentences(passage)))
+    new = own - asked
+    if not new or not asked:
+        return True  # nothing to place: the answer only repeats the question, or the question has no words
+    return any(new & t and asked & t for t in (set(content_terms(s)) for s in sentences(passage)))
 
 
 def split_claims(draft: str) -> list[tuple[str, list[int]]]:

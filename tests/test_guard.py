@@ -144,3 +144,16 @@ def test_an_answer_moves_only_to_a_passage_holding_it_beside_the_question(scorer
     assert out.text == "" and out.unsupported == ["PWNED."]
     out = verify("40 million euros.", memo, scorer, question="What is the budget for 2031?")
     assert out.text == "40 million euros. [1]" and out.recited == ["40 million euros."]
+
+
+def test_a_false_premise_in_the_question_is_not_support(scorer):
+    text = ("Russian Foreign Minister Sergey Lavrov described the relationship as a duet.\n"
+            "The two countries held joint naval drills and long-range bomber patrols.")
+    passages = [p.text for p in make_passages(text)]
+    # a name the question brings is still asked of the passages
+    assert not scorer.supports("Wang Yi described the relationship as a duet.", passages,
+                               "What did Wang Yi say about the relationship?")
+    assert scorer.supports("Lavrov described their relationship as a duet.", passages,
+                           "Who described the relationship as a duet?")
+    # an answer that only restates its question is checked whole
+    assert not scorer.supports("China sent troops to Ukraine.", passages, "Why did China send troops to Ukraine?")
