@@ -37,9 +37,8 @@ class LocalEmbedder:
 
         self._model = MiniLM()
 
-    def load_for(self, n: int) -> None:
-        """Load what embedding n texts will use (the weights and the tokenizer), without
-        embedding anything."""
+    def load(self) -> None:
+        """Load the weights and the tokenizer, without embedding anything."""
         self._model.tokenizer, self._model.weights  # noqa: B018 (cached on first use)
 
     def embed(self, texts: list[str]) -> np.ndarray:

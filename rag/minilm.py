@@ -123,11 +123,6 @@ _ERFC = (0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807,
          -0.18628806, 0.09678418, 0.37409196, 1.00002368, -1.26551223)
 
 
-def _gelu(x: np.ndarray) -> np.ndarray:
-    """BERT's exact (erf) GELU, x * Phi(x), as a new array."""
-    return _gelu_inplace(np.array(x, dtype=np.float32))
-
-
 def _gelu_inplace(x: np.ndarray) -> np.ndarray:
     """GELU over float32 x, in place; returns x.
 

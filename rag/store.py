@@ -72,12 +72,12 @@ class LazyEmbedder:
     def embed(self, texts: list[str]):
         return self.real.embed(texts)
 
-    def warm_up(self, n: int) -> None:
-        """Load the local model the way a batch of n texts will use it, so that timing the
-        embedding measures the embedding, not the loading (OpenAI: nothing to load)."""
+    def warm_up(self) -> None:
+        """Load the local model, so that timing the embedding measures the embedding, not the
+        loading (OpenAI: nothing to load)."""
         if self.settings.embeddings != "local":
             return
-        getattr(self.real, "inner", self.real).load_for(min(n, EMBED_BATCH))
+        getattr(self.real, "inner", self.real).load()
 
 
 def open_store(settings: Settings) -> "Store":
@@ -251,7 +251,7 @@ class Store:
         if fresh:  # set-up (model, llama-index) before the clock starts: the rate shown is the embedding's
             warm_up = getattr(self.embedder, "warm_up", None)
             if warm_up:
-                warm_up(len(fresh))
+                warm_up()
             self.vector_store  # noqa: B018 (made on first use; importing it takes seconds)
             if progress:
                 progress(0, len(fresh))

@@ -135,7 +135,7 @@ def test_the_rate_starts_once_the_model_is_loaded(tmp_path, fake_embedder):
     class SlowToLoad:
         name = "fake"
 
-        def warm_up(self, n):
+        def warm_up(self):
             time.sleep(0.5)
             calls.append(("warm_up", time.perf_counter()))
 
