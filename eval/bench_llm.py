@@ -60,9 +60,25 @@ def ms(seconds: float) -> float:
     return round(seconds * 1e3, 1)
 
 
-def ask_ours(engine, item) -> dict:
+def recording(llm) -> list[str]:
+    """Record the model's raw replies (before the guard) by wrapping llm.stream; returns the record."""
+    drafts: list[str] = []
+    inner = llm.stream
+
+    def stream(question, passages):
+        drafts.append("")
+        for delta in inner(question, passages):
+            drafts[-1] += delta
+            yield delta
+
+    llm.stream = stream
+    return drafts
+
+
+def ask_ours(engine, item, drafts: list[str] | None = None) -> dict:
     from rag.verify import split_claims
 
+    before = len(drafts) if drafts is not None else 0
     t0 = time.perf_counter()
     first = None
     stream = engine.ask_stream(item.question)
@@ -81,6 +97,7 @@ def ask_ours(engine, item) -> dict:
         "sentences": {"generated": kept + len(a.unsupported) + (1 if a.refused and by_llm else 0),
                       "kept": kept, "removed": len(a.unsupported), "recited": len(a.recited) if by_llm else 0},
         "unsupported": a.unsupported,
+        "draft": drafts[-1] if drafts and len(drafts) > before else None,
         "citations": [c.number for c in a.citations],
         # the first verified sentence of the model's; a refusal or a fallback arrives whole, at the end
         "first_verified_ms": ms(first - t0) if first is not None and by_llm and not a.refused else None,
@@ -116,7 +133,9 @@ def ask_stock(engine, item) -> dict:
     }
 
 
-def summarize(rows: list[dict], side: str) -> dict:
+def summarize(rows: list[dict], side: str) -> dict | None:
+    if not all(side in r for r in rows):
+        return None
     answerable = [r for r in rows if r["answerable"]]
     unanswerable = [r for r in rows if not r["answerable"]]
     mine = lambda r: r[side]  # noqa: E731
@@ -142,6 +161,9 @@ def summarize(rows: list[dict], side: str) -> dict:
             "sentences_recited": sum(mine(r)["sentences"].get("recited", 0) for r in rows),
             "sentences_removed": sum(mine(r)["sentences"]["removed"] for r in rows),
             "fallbacks": sum(mine(r)["fallback"] for r in rows),
+            # of which the offline answerer quoted the documents, or refused (which quotes nothing)
+            "fallbacks_quoting": sum(mine(r)["fallback"] and not mine(r)["refused"] for r in rows),
+            "fallbacks_refusing": sum(mine(r)["fallback"] and mine(r)["refused"] for r in rows),
             "llm_failures": sum(mine(r)["llm_failed"] for r in rows),
             "answered_by_llm": sum(mine(r)["answered_by"] == "llm" and not mine(r)["refused"] for r in rows),
             # key facts in the answers the model's own (verified) sentences make up
@@ -164,29 +186,33 @@ def print_table(results: dict, out=sys.stdout) -> None:
     cfg = results["config"]
     print(f"\n{cfg['model']} at {cfg['base_url']}, split {cfg['split']}, {o['questions']} questions "
           f"({cfg['answerable']} answerable)", file=out)
+    t = s or o  # --no-stock: our side only (the other column is not printed)
     rows = [
-        ("key-fact accuracy (answerable)", o["key_fact_accuracy"], s["key_fact_accuracy"], "{:.3f}"),
-        ("all key facts (answerable)", o["all_facts_rate"], s["all_facts_rate"], "{:.3f}"),
-        ("refused when unanswerable", o["negative_rejection"], s["negative_rejection"], "{:.3f}"),
-        ("refused when answerable", o["false_refusal"], s["false_refusal"], "{:.3f}"),
-        ("first sentence p50 ms", o["first_sentence"]["p50_ms"], s["first_sentence"]["p50_ms"], "{:.0f}"),
-        ("first sentence p95 ms", o["first_sentence"]["p95_ms"], s["first_sentence"]["p95_ms"], "{:.0f}"),
-        ("total p50 ms", o["total"]["p50_ms"], s["total"]["p50_ms"], "{:.0f}"),
-        ("total p95 ms", o["total"]["p95_ms"], s["total"]["p95_ms"], "{:.0f}"),
-        ("sentences generated", o["sentences_generated"], s["sentences_generated"], "{:d}"),
+        ("key-fact accuracy (answerable)", o["key_fact_accuracy"], t["key_fact_accuracy"], "{:.3f}"),
+        ("all key facts (answerable)", o["all_facts_rate"], t["all_facts_rate"], "{:.3f}"),
+        ("refused when unanswerable", o["negative_rejection"], t["negative_rejection"], "{:.3f}"),
+        ("refused when answerable", o["false_refusal"], t["false_refusal"], "{:.3f}"),
+        ("first sentence p50 ms", o["first_sentence"]["p50_ms"], t["first_sentence"]["p50_ms"], "{:.0f}"),
+        ("first sentence p95 ms", o["first_sentence"]["p95_ms"], t["first_sentence"]["p95_ms"], "{:.0f}"),
+        ("total p50 ms", o["total"]["p50_ms"], t["total"]["p50_ms"], "{:.0f}"),
+        ("total p95 ms", o["total"]["p95_ms"], t["total"]["p95_ms"], "{:.0f}"),
+        ("sentences generated", o["sentences_generated"], t["sentences_generated"], "{:d}"),
     ]
-    print(f"{'':34}{'ours':>12}{'stock':>12}{'ours/stock':>12}", file=out)
+    print(f"{'':34}{'ours':>12}" + (f"{'stock':>12}{'ours/stock':>12}" if s else ""), file=out)
     for name, a, b, fmt in rows:
         r = ratio(a, b)
-        print(f"{name:34}{fmt.format(a):>12}{fmt.format(b):>12}{(f'{r:.2f}' if r is not None else '-'):>12}", file=out)
+        theirs = f"{fmt.format(b):>12}{(f'{r:.2f}' if r is not None else '-'):>12}" if s else ""
+        print(f"{name:34}{fmt.format(a):>12}{theirs}", file=out)
     print(f"ours: first sentence = first verified sentence ({o['first_sentence']['count']} answers had one); "
           f"guard kept {o['sentences_kept']} ({o.get('sentences_recited', 0)} re-cited), removed {o['sentences_removed']}; {o['fallbacks']} fallbacks "
-          f"({o['llm_failures']} after an LLM failure); {o['answered_by_llm']} answered in the model's words", file=out)
-    print(f"stock: first sentence unchecked; {s['sentences_cited']} of {s['sentences_generated']} sentences carry "
-          f"a [n]; {s['errors']} errors", file=out)
+          f"({o['llm_failures']} after an LLM failure; {o['fallbacks_quoting']} quoting the documents, "
+          f"{o['fallbacks_refusing']} refusing); {o['answered_by_llm']} answered in the model's words", file=out)
+    if s:
+        print(f"stock: first sentence unchecked; {s['sentences_cited']} of {s['sentences_generated']} sentences "
+              f"carry a [n]; {s['errors']} errors", file=out)
 
 
-def run(base_url: str, model: str, split: str, limit: int | None, timeout: float) -> dict:
+def run(base_url: str, model: str, split: str, limit: int | None, timeout: float, stock_side: bool = True) -> dict:
     from llama_index.core.query_engine import CitationQueryEngine
 
     from rag.engine import Engine
@@ -208,18 +234,22 @@ def run(base_url: str, model: str, split: str, limit: int | None, timeout: float
         plain.retriever.retrieve("warm-up question about the documents")
         llm.complete("Reply with the word OK.")
         rows = []
+        drafts = recording(engine.llm)
         from tqdm import tqdm
 
         for item in tqdm(items, desc="questions", unit="q", file=sys.stderr):
             rows.append({"id": item.id, "question": item.question, "answerable": item.answerable,
                          "key_facts_expected": list(item.key_facts),
-                         "ours": ask_ours(engine, item), "stock": ask_stock(stock, item)})
+                         "ours": ask_ours(engine, item, drafts)}
+                        | ({"stock": ask_stock(stock, item)} if stock_side else {}))
         config = {"split": split, "limit": limit, "questions": len(items),
                   "answerable": sum(i.answerable for i in items), "base_url": base_url, "model": model,
                   "ours_top_k": settings.top_k, "stock_top_k": STOCK_TOP_K, "timeout_s": timeout,
                   "stock": "llama_index CitationQueryEngine.from_args(plain index, similarity_top_k=3, streaming=True)",
                   "date": time.strftime("%Y-%m-%d %H:%M:%S"), "cpus": os.cpu_count()}
     ours, theirs = summarize(rows, "ours"), summarize(rows, "stock")
+    if theirs is None:
+        return {"config": config, "ours": ours, "stock": None, "ratios_ours_over_stock": None, "items": rows}
     ratios = {"first_sentence_p50": ratio(ours["first_sentence"]["p50_ms"], theirs["first_sentence"]["p50_ms"]),
               "first_sentence_p95": ratio(ours["first_sentence"]["p95_ms"], theirs["first_sentence"]["p95_ms"]),
               "total_p50": ratio(ours["total"]["p50_ms"], theirs["total"]["p50_ms"]),
@@ -239,6 +269,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="start a local llama.cpp server with this model for the run (rag serve-llm --model)")
     p.add_argument("--threads", type=int, default=None, help="with --serve: CPU threads for llama.cpp")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per LLM request (default 600)")
+    p.add_argument("--no-stock", action="store_true", help="our pipeline only (no CitationQueryEngine side)")
     p.add_argument("--out", type=Path, default=None, help="default: eval/results/bench_llm_<split>.json")
     args = p.parse_args(argv)
     if args.limit is not None and args.limit < 1:
@@ -261,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
             base_url, model = server.base_url, chosen.alias
         if not model:
             p.error("--model (or RAG_LLM_MODEL) is needed with --base-url")
-        results = run(base_url, model, args.split, args.limit, args.timeout)
+        results = run(base_url, model, args.split, args.limit, args.timeout, stock_side=not args.no_stock)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print_table(results)

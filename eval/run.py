@@ -183,9 +183,12 @@ def run(split: str = "test", answerer: str = "extractive", baseline: bool = True
                                    "description": plain.__doc__ or plain.name}
             results["baseline_items"] = [verdicts(i, a, sources) for i, a in base]
         if judge:
-            from .judge import judge_answers
+            from .judge import judge_answers, judge_pairs
+            from .train_support import labelled_pairs
 
             results["judge"] = judge_answers(engine, singles)
+            # the judge measured: its verdicts on labelled pairs beside the offline checker's
+            results["judge"]["on_labelled_pairs"] = judge_pairs(engine, _progress(labelled_pairs(split), "judge check"))
         results["config"]["seconds"] = round(time.perf_counter() - t0, 1)
     return results
 

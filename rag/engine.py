@@ -12,13 +12,15 @@ from pathlib import Path
 from typing import Generator, Iterator, Protocol
 
 from .answer import Answer, Passage
-from .answerable import default_judge
+from .answerable import TYPE_REASON, default_judge
 from .errors import BackendUnavailable
 from .extractive import CorpusStats, Draft, ExtractiveAnswerer, refusal
 from .followup import condense_offline
 from .inputs import clean_question
+from .question import analyse, has_type
 from .settings import Settings
 from .support import SupportScorer
+from .text import strip_citations
 from .verify import Numbering, complete_sentences, is_refusal, verify
 
 OFFLINE_NOTICE = ("Offline extractive mode: answers are sentences quoted from the documents. "
@@ -79,6 +81,11 @@ def answer_steps(question: str, *, retriever: Retriever, answerer: Answerer, sco
             draft = refusal(asked, "nothing is indexed")
         elif hasattr(answerer, "stream"):
             kept, cited = [], {}
+            # A count or a date asked for must be in the answer: until a kept sentence gives
+            # one, kept sentences are held back ("Russia and China have held a series of
+            # joint exercises [1]" answers no "how many"); none by the end is a refusal.
+            info = analyse(asked)
+            held = [] if info.answer_type in ("number", "date") else None
             for i, sentence in enumerate(complete_sentences(answerer.stream(asked, passages))):
                 if i == 0 and is_refusal(sentence):
                     result.refused, result.text = True, sentence
@@ -91,9 +98,19 @@ def answer_steps(question: str, *, retriever: Retriever, answerer: Answerer, sco
                 if checked.citations:
                     kept.append(checked.text)
                     cited.update((c.number, c) for c in checked.citations)
-                    yield checked.text + " "
+                    if held is not None:
+                        held.append(checked.text)
+                        if not has_type(strip_citations(checked.text), info.answer_type, info):
+                            continue
+                        yield " ".join(held) + " "
+                        held = None
+                    else:
+                        yield checked.text + " "
             draft = Draft(result.text or " ".join(kept), refused=result.refused)
             result.citations = [cited[n] for n in sorted(cited)]
+            if held and not result.refused:
+                draft = refusal(asked, f"no supported sentence gives {TYPE_REASON[info.answer_type]}")
+                result.citations = []
         else:
             draft = answerer.draft(asked, passages)
             if not draft.refused:

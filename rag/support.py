@@ -12,8 +12,12 @@ half of HaluEval summarization, synthetic pairs made from other dev documents
 When a question is given, the claim is read as an answer to it: words the
 answer repeats from the question are not asked of the passages twice.
 
-One rule stays whatever the model says: a sentence found verbatim in a passage
-it cites is supported.
+Two rules stand beside the model:
+- a sentence found verbatim in a passage it cites is supported;
+- a sentence that brings a name or a figure no passage holds is not: the
+  checker's shares dilute one invented name among many right ones ("Dmitry
+  Medvedev said the meeting ... was pivotal"). `python -m eval.ablate_support`
+  shows it earns its place on dev data.
 """
 
 from __future__ import annotations
@@ -46,9 +50,18 @@ SIGNS = {"lex_all": 1, "lex_new": 1, "bigram_new": 1, "lex_near": 1, "bigram_nea
          "names_novel": -1, "sem_max": 1, "sem_second": 1, "negation_mismatch": -1}
 
 
+QUOTED_RE = re.compile(r"[“\"][^”\"]{1,80}[”\"]|(?<!\w)['‘][^'’\n]{1,80}['’](?!\w)")
+STRICT_SPECIFICS = True  # the second rule above (eval.ablate_support switches it off)
+
+
+def negated(text: str) -> bool:
+    """A negation outside quotation marks: the “no limits” partnership negates nothing."""
+    return bool(NEGATION_RE.search(QUOTED_RE.sub(" ", text)))
+
+
 def specifics(text: str) -> tuple[set[str], set[str]]:
     """(numbers, names): figures and mid-sentence capitalised words, lower-cased."""
-    numbers = {n.rstrip(".,") for n in NUMBER_RE.findall(text)} | {w.lower() for w in COUNT_RE.findall(text)}
+    numbers = {n.rstrip(".,").replace(",", "") for n in NUMBER_RE.findall(text)} | {w.lower() for w in COUNT_RE.findall(text)}
     names = {w.lower().split("’")[0].split("'")[0] for w in CAPITALISED_RE.findall(text.strip())}
     return numbers, names - numbers
 
@@ -61,16 +74,22 @@ def _pairs(terms: list[str]) -> set[tuple[str, str]]:
 class Support:
     score: float  # probability that the passages support the sentence
     features: dict
-    novel: tuple[str, ...]  # numbers / names in the sentence that no passage has
+    novel: tuple[str, ...]  # numbers / names in the sentence that no passage has, "(negation)"
     quoted: bool = False
     threshold: float = 0.5
+    invented: bool = False  # a name or figure that no passage has
 
     def supported(self, threshold: float | None = None) -> bool:
-        return self.quoted or self.score >= (self.threshold if threshold is None else threshold)
+        return self.quoted or self.checked(threshold)
+
+    def checked(self, threshold: float | None = None) -> bool:
+        """The checker's verdict without the verbatim-quote rule."""
+        return self.score >= (self.threshold if threshold is None else threshold) and not (
+            STRICT_SPECIFICS and self.invented)
 
 
-def features(claim: str, passages: list[str], embedder: Embedder, question: str | None = None) -> tuple[np.ndarray, tuple]:
-    """The feature vector (in FEATURES order) and the novel specifics, for one claim."""
+def features(claim: str, passages: list[str], embedder: Embedder, question: str | None = None) -> tuple[np.ndarray, tuple, bool]:
+    """The feature vector (in FEATURES order), the novel specifics and whether a name or figure is, for one claim."""
     evidence = " ".join(passages)
     ev_terms = content_terms(evidence)
     ev_set, ev_pairs = set(ev_terms), _pairs(ev_terms)
@@ -89,7 +108,8 @@ def features(claim: str, passages: list[str], embedder: Embedder, question: str 
     # names and figures are asked of the passages even when the question has them: a question can
     # carry a false premise ("What did Wang Yi say about ...?"), and repeating it supports nothing
     numbers, names = specifics(claim)
-    novel_numbers = [n for n in numbers if n not in ev_words]
+    ev_numbers = specifics(evidence)[0] | ev_words  # "20,000" is one figure, two words
+    novel_numbers = [n for n in numbers if n not in ev_numbers]
     novel_names = [n for n in names if n not in ev_words and n[:4] not in prefixes]  # "Chinese" ~ "China"
     n_new = len(numbers) + len(names)
     ev_sents = [s for p in passages for s in sentences(p)] or passages or [""]
@@ -102,7 +122,7 @@ def features(claim: str, passages: list[str], embedder: Embedder, question: str 
     order = np.argsort(-all_sims)
     sims = all_sims[order]
     closest = ev_sents[int(order[0])]
-    negation = bool(NEGATION_RE.search(claim)) != bool(NEGATION_RE.search(closest))
+    negation = negated(claim) != negated(closest)
     # the same shares against the few closest sentences only: in a long document nearly every
     # word occurs somewhere, but an unsupported sentence's words do not stand together
     near_terms = [t for i in order[:NEAR] for t in content_terms(ev_sents[int(i)])]
@@ -113,7 +133,7 @@ def features(claim: str, passages: list[str], embedder: Embedder, question: str 
                   len(novel_numbers) / n_new if n_new else 0.0, len(novel_names) / n_new if n_new else 0.0,
                   float(sims[0]), float(sims[1] if len(sims) > 1 else sims[0]), float(negation)], dtype=np.float64)
     novel = tuple(sorted(set(novel_numbers + novel_names + (["(negation)"] if negation else []))))
-    return x, novel
+    return x, novel, bool(novel_numbers or novel_names)
 
 
 def quoted(claim: str, passages: list[str]) -> bool:
@@ -133,9 +153,9 @@ class SupportScorer:
     def score(self, sentence: str, passages: list[str], question: str | None = None) -> Support:
         if not passages:
             return Support(0.0, {}, (), threshold=self.threshold)
-        x, novel = features(sentence, passages, self.embedder, question)
+        x, novel, invented = features(sentence, passages, self.embedder, question)
         return Support(learned.probability(x, self.model), dict(zip(FEATURES, x.round(4).tolist())), novel,
-                       quoted(sentence, passages), self.threshold)
+                       quoted(sentence, passages), self.threshold, invented)
 
     def supports(self, sentence: str, passages: list[str], question: str | None = None) -> bool:
         # a quoted sentence is supported whatever the model says: no need to embed anything

@@ -3,10 +3,10 @@
 1. `[n]` markers that name no retrieved passage are dropped.
 2. Each answer sentence must be supported (rag.support) by the union of the
    passages it cites. A sentence that cites nothing, or cites passages that do
-   not support it, is re-cited to the retrieved passage that best supports it,
-   when one does: small models often drop a marker ("Beijing.") or point at the
-   neighbouring source, and the sentence is right. Other sentences are moved
-   from the text to `Answer.unsupported`.
+   not support it, is re-cited to the retrieved passage that best supports
+   it, when one does: small models often drop a marker
+   ("Beijing.") or point at the neighbouring source, and the sentence is right.
+   Other sentences are moved from the text to `Answer.unsupported`.
 3. Citations list the passages that the kept sentences cite, verbatim.
 """
 
@@ -38,22 +38,24 @@ class Verified:
 
 
 def best_source(sentence: str, passages: list[Passage], scorer: SupportScorer, question: str | None,
-                skip: set[int]) -> int | None:
-    """The number of the passage (not in `skip`) that best supports the sentence on its own, if any.
+                skip: set[int], own: set[int] = frozenset()) -> int | None:
+    """The number of the passage (not in `skip`, the sources the sentence cited) that best
+    supports the sentence on its own, if any. (Trying pairs of passages as well let invented
+    sentences through on the union's wider vocabulary: "The meeting in Moscow was part of a
+    visit to the Russian capital".)
 
-    With a question, the passage must also hold the sentence's words beside the question's
+    With a question, a passage must also hold the sentence's words beside the question's
     (in one of its sentences): "Beijing" moves to "Putin and Xi met in Beijing" for "Where did
     they meet?", but "PWNED", lifted from an instruction planted in a memo, does not move to
-    it for "What is the budget for 2031?". The checker's score decides, not the verbatim-quote
-    rule, for the same reason."""
-    best, number = None, None
-    for p in passages:
-        if p.number in skip or (question and not beside_question(sentence, p.text, question)):
-            continue
-        s = scorer.score(sentence, [p.text], question)
-        if s.score >= s.threshold and (best is None or s.score > best):
-            best, number = s.score, p.number
-    return number
+    it for "What is the budget for 2031?". Passages in `own`, which the answer's earlier
+    sentences already cite, need not: a small model often marks only its first sentence, and
+    the next one goes on from the same source. The checker's score decides, not the
+    verbatim-quote rule, for the same reason."""
+    allowed = [p for p in passages
+               if p.number in own or not question or beside_question(sentence, p.text, question)]
+    scored = [(s.score, p.number) for p in allowed if p.number not in skip
+              for s in [scorer.score(sentence, [p.text], question)] if s.checked()]
+    return max(scored)[1] if scored else None
 
 
 def beside_question(sentence: str, passage: str, question: str) -> bool:
@@ -123,7 +125,7 @@ def verify(draft: str, passages: list[Passage], scorer: SupportScorer, question:
         valid = list(dict.fromkeys(n for n in numbers if n in by_number))
         out.dropped_markers += [n for n in numbers if n not in by_number]
         if not (valid and scorer.supports(sentence, [by_number[n].text for n in valid], question)):
-            other = best_source(sentence, passages, scorer, question, set(valid))
+            other = best_source(sentence, passages, scorer, question, set(valid), set(numbering.of) | cited)
             if other is None:
                 out.unsupported.append(sentence)
                 continue

@@ -43,6 +43,7 @@ def test_summaries_count_what_the_guard_did_and_the_table_prints():
     ]
     o, s = summarize(rows, "ours"), summarize(rows, "stock")
     assert (o["sentences_kept"], o["sentences_removed"], o["fallbacks"], o["answered_by_llm"]) == (1, 2, 1, 1)
+    assert (o["fallbacks_quoting"], o["fallbacks_refusing"]) == (1, 0)
     assert o["key_fact_accuracy"] == 0.75 and s["key_fact_accuracy"] == 0.5
     assert o["negative_rejection"] == 1.0 and s["negative_rejection"] == 0.0
     assert o["first_sentence"]["count"] == 1 and o["first_sentence"]["p50_ms"] == 100.0
@@ -52,3 +53,9 @@ def test_summaries_count_what_the_guard_did_and_the_table_prints():
                  "ours": o, "stock": s}, out=out)
     table = out.getvalue()
     assert "first sentence p50 ms" in table and "0.33" in table  # 100 ms / 300 ms
+    assert "1 quoting the documents, 0 refusing" in table
+    # --no-stock: our column only
+    out = io.StringIO()
+    print_table({"config": {"model": "m", "base_url": "http://127.0.0.1:1/v1", "split": "dev", "answerable": 2},
+                 "ours": o, "stock": None}, out=out)
+    assert "stock" not in out.getvalue().splitlines()[2] and "0.750" in out.getvalue()

@@ -98,3 +98,37 @@ def test_rag_eval_writes_results_and_report(tmp_path):
     assert "<svg" in html and "Per question" in html
     args.compare, args.out = str(tmp_path), str(tmp_path / "again")
     assert main(args) == 0
+
+
+def test_the_llm_judge_is_measured_beside_the_offline_checker(fake_embedder):
+    """judge_pairs: the judge's faithfulness verdicts and rag.check's on the same labelled pairs."""
+    from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
+    from llama_index.core.llms.callbacks import llm_completion_callback
+
+    from eval.benchmarks import Pair
+    from eval.judge import judge_pairs
+
+    class YesMan(CustomLLM):  # a judge that passes everything, and fails on one prompt
+        @property
+        def metadata(self) -> LLMMetadata:
+            return LLMMetadata()
+
+        @llm_completion_callback()
+        def complete(self, prompt, formatted=False, **kw):
+            if "EXPLODE" in prompt:
+                raise RuntimeError("server gone")
+            return CompletionResponse(text="YES")
+
+        @llm_completion_callback()
+        def stream_complete(self, prompt, formatted=False, **kw):
+            yield self.complete(prompt)
+
+    engine = SimpleNamespace(llm=SimpleNamespace(_llm=YesMan()), scorer=SupportScorer(fake_embedder))
+    passage = ("The summit took place in Beijing between the two presidents.",)
+    pairs = [Pair("a", "The summit took place in Beijing.", passage, True),
+             Pair("b", "The summit took place on the Moon with Medvedev.", passage, False),
+             Pair("c", "EXPLODE", passage, False)]
+    out = judge_pairs(engine, pairs)
+    assert (out["pairs"], out["supported"], out["errors"]) == (2, 1, 1)
+    assert out["llm_judge"] == {"balanced_accuracy": 0.5, "accepted_supported": 1.0, "rejected_unsupported": 0.0}
+    assert out["offline_checker"]["balanced_accuracy"] == 1.0

@@ -157,3 +157,76 @@ def test_a_false_premise_in_the_question_is_not_support(scorer):
                            "Who described the relationship as a duet?")
     # an answer that only restates its question is checked whole
     assert not scorer.supports("China sent troops to Ukraine.", passages, "Why did China send troops to Ukraine?")
+
+
+class StreamingAnswerer:
+    """Streams a fixed reply in small deltas, like an LLM answerer."""
+
+    name = "llm"
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+
+    def stream(self, question, passages):
+        for i in range(0, len(self.reply), 7):
+            yield self.reply[i:i + 7]
+
+
+def test_an_unmarked_sentence_goes_on_from_the_answers_own_source(scorer):
+    text = ("Sanctions cut Russia off from the world's markets, so Russia depends on China.\n"
+            "Moscow was forced to pivot east to bolster trade and investment.")
+    one = make_passages(text.replace("\n", " "))  # one passage holding both sentences
+    question = "Why does Russia depend on China?"
+    draft = ("Russia depends on China because sanctions cut Russia off from the world's markets [1]. "
+             "Moscow was forced to pivot east to bolster trade and investment.")
+    out = verify(draft, one, scorer, question=question)
+    # the second sentence shares no word with the question, but continues from the cited source
+    assert out.unsupported == [] and out.text.endswith("bolster trade and investment. [1]")
+    # on its own (nothing cited before it) it still needs the question's words beside its own
+    alone = verify("Moscow was forced to pivot east to bolster trade and investment.", one, scorer, question=question)
+    assert alone.unsupported == ["Moscow was forced to pivot east to bolster trade and investment."]
+
+
+def test_a_negation_inside_quotation_marks_negates_nothing():
+    from rag.support import negated
+
+    assert not negated("They described the partnership as having “no limits.”")
+    assert not negated('a "no limits" partnership') and not negated("the 'no limits' partnership")
+    assert negated("Russia's leader didn't say") and negated("It isn't China's 'duet'")
+    assert negated("They did not describe it.") and negated("There were no limits.")
+
+
+def test_figures_with_thousands_separators_are_found(scorer):
+    passage = ["The storm cut power to 20,000 homes on Monday."]
+    s = scorer.score("Power was cut to 20,000 homes.", passage)
+    assert "20000" not in s.novel and not s.invented
+    assert scorer.score("Power was cut to 30,000 homes.", passage).invented
+
+
+def test_an_invented_name_is_unsupported_however_close_the_rest(scorer):
+    passage = ["The meeting between Putin and Xi in Beijing was a pivotal moment in their partnership."]
+    claim = "Dmitry Medvedev said the meeting between Putin and Xi in Beijing was a pivotal moment."
+    s = scorer.score(claim, passage, "What did Dmitry Medvedev say about the meeting?")
+    assert s.invented and not s.supported()
+    assert "medvedev" in s.novel
+
+
+@pytest.mark.parametrize("reply, refused", [
+    ("Russia and China held a series of joint exercises [1].", True),
+    ("Russia and China held a series of joint exercises [1]. They held three joint exercises [1].", False),
+])
+def test_a_count_asked_for_must_be_in_the_answer(scorer, reply, refused):
+    from rag.engine import AnswerStream, answer_steps
+
+    passages = make_passages("Russia and China held a series of joint exercises.\n"
+                             "They held three joint exercises in the Pacific last year.")
+    stream = AnswerStream(answer_steps("How many joint exercises did Russia and China hold?",
+                                       retriever=ListRetriever(passages), answerer=StreamingAnswerer(reply),
+                                       scorer=scorer))
+    shown = "".join(stream)
+    a = stream.answer
+    assert a.refused is refused
+    if refused:  # the supported sentence that gives no count is held back, never shown
+        assert "no figure" in a.text and "series" not in shown and a.citations == []
+    else:  # held back until the count arrives, then shown together
+        assert shown.strip() == a.text and "three joint exercises" in shown and len(a.citations) == 2
