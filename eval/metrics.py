@@ -108,3 +108,15 @@ def balanced_accuracy(labels: list[bool], predictions: list[bool]) -> float:
     pos = [p for l, p in zip(labels, predictions) if l]
     neg = [not p for l, p in zip(labels, predictions) if not l]
     return (mean(pos) + mean(neg)) / 2
+
+
+def flatten(d: dict, prefix: str = "") -> dict[str, float]:
+    """Nested numbers as {"a.b.c": value}; text and booleans left out."""
+    out = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(flatten(v, key + "."))
+        elif isinstance(v, (int, float)) and not isinstance(v, bool):
+            out[key] = float(v)
+    return out

@@ -61,7 +61,27 @@ def _table(items: list[dict]) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
+def _suites(suites: dict) -> str:
+    """Every benchmark suite's figures, one table per suite (as `rag eval` prints them)."""
+    from .metrics import flatten
+
+    parts = []
+    for name, res in suites.items():
+        rows = "".join(f"<tr><td>{escape(k)}</td><td>{v:.3f}</td></tr>"
+                       for k, v in flatten({k: v for k, v in res.items() if isinstance(v, dict)}).items())
+        parts.append(f"<h3>{escape(name)} ({escape(str(res.get('split', '')))} split)</h3>"
+                     f"<table><tr><th>metric</th><th>value</th></tr>{rows}</table>")
+    return ("<h2>Public benchmarks and other documents</h2>" + "".join(parts)) if parts else ""
+
+
 def write_report(results: dict, path: Path, changes=None) -> None:
+    if "retrieval" not in results:  # --suite without the article: the suites alone
+        cfg = results["config"]
+        path.write_text(f"""<!doctype html><html><head><meta charset="utf-8"><title>RAG evaluation</title>
+<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1200px}}table{{border-collapse:collapse;font-size:13px}}
+td,th{{border:1px solid #ddd;padding:4px}}</style></head><body>
+<h1>Evaluation: split “{escape(cfg['split'])}”</h1>{_suites(results.get("suites", {}))}</body></html>""", encoding="utf-8")
+        return
     base = results.get("baseline", {})
     quality = [(f"{g}.{k}", {"ours": results[g][k], **({"baseline": base[g][k]} if base else {})})
                for g, k in QUALITY]
@@ -91,7 +111,7 @@ support scorer balanced accuracy {ba['dev']:.3f} (dev) / {ba['test']:.3f} (test)
 <div class=charts>{bar_chart('Single questions: ours vs baseline', quality, 1.0)}
 {bar_chart('Conversations (follow-ups)', conv_rows, 1.0)}
 {bar_chart('Latency (ms)', stages, unit=' ms')}</div>
-{change_html}{judge}
+{change_html}{judge}{_suites(results.get("suites", {}))}
 <h2>Per question</h2>{_table(results['items'])}
 </body></html>"""
     path.write_text(html, encoding="utf-8")

@@ -18,6 +18,7 @@ from rag.text import strip_citations
 from rag.verify import split_claims
 
 from .golden import EVAL_DIR
+from .metrics import flatten
 
 THRESHOLDS = EVAL_DIR / "thresholds.json"
 
@@ -96,17 +97,6 @@ def scorer_accuracy(scorer) -> dict:
         out[split] = metrics.balanced_accuracy([d["supported"] for d in labels], preds)
     return {"balanced_accuracy": out, "threshold": scorer.threshold,
             "labelled_pairs": len(golden.support_labels("all"))}
-
-
-def flatten(d: dict, prefix: str = "") -> dict[str, float]:
-    out = {}
-    for k, v in d.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict):
-            out.update(flatten(v, key + "."))
-        elif isinstance(v, (int, float)) and not isinstance(v, bool):
-            out[key] = float(v)
-    return out
 
 
 def gate(results: dict, thresholds: dict) -> list[str]:

@@ -132,3 +132,13 @@ def test_the_llm_judge_is_measured_beside_the_offline_checker(fake_embedder):
     assert (out["pairs"], out["supported"], out["errors"]) == (2, 1, 1)
     assert out["llm_judge"] == {"balanced_accuracy": 0.5, "accepted_supported": 1.0, "rejected_unsupported": 0.0}
     assert out["offline_checker"]["balanced_accuracy"] == 1.0
+
+
+def test_the_report_shows_every_suite_with_or_without_the_article(tmp_path):
+    from eval.report import write_report
+
+    suites = {"halueval": {"split": "dev", "rows_per_task": 2,
+                           "qa": {"learned": {"balanced_accuracy": 0.85}, "length_only_best": 0.9}}}
+    write_report({"config": {"split": "dev", "answerer": "extractive"}, "suites": suites}, tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text()
+    assert "halueval (dev split)" in html and "qa.learned.balanced_accuracy" in html and "0.850" in html
