@@ -1,6 +1,6 @@
 """Generated answers side by side: our pipeline with the LLM answerer against stock LlamaIndex CitationQueryEngine.
 
-    python -m eval.bench_llm --serve qwen1.5b [--split dev|test] [--limit N]
+    python -m eval.bench_llm --serve qwen1.5b [--split dev|test] [--limit N] [--no-stock]
     RAG_LLM_BASE_URL=http://127.0.0.1:PORT/v1 RAG_LLM_MODEL=NAME python -m eval.bench_llm
     python -m eval.bench_llm --base-url http://127.0.0.1:PORT/v1 --model NAME
 

@@ -3,10 +3,10 @@
 1. `[n]` markers that name no retrieved passage are dropped.
 2. Each answer sentence must be supported (rag.support) by the union of the
    passages it cites. A sentence that cites nothing, or cites passages that do
-   not support it, is re-cited to the retrieved passage that best supports
-   it, when one does: small models often drop a marker
-   ("Beijing.") or point at the neighbouring source, and the sentence is right.
-   Other sentences are moved from the text to `Answer.unsupported`.
+   not support it, is re-cited to the retrieved passage that best supports it,
+   when one does: small models often drop a marker ("Beijing.") or point at the
+   neighbouring source, and the sentence is right. Other sentences are moved
+   from the text to `Answer.unsupported`.
 3. Citations list the passages that the kept sentences cite, verbatim.
 """
 

@@ -59,3 +59,15 @@ def test_summaries_count_what_the_guard_did_and_the_table_prints():
     print_table({"config": {"model": "m", "base_url": "http://127.0.0.1:1/v1", "split": "dev", "answerable": 2},
                  "ours": o, "stock": None}, out=out)
     assert "stock" not in out.getvalue().splitlines()[2] and "0.750" in out.getvalue()
+
+
+def test_the_models_raw_drafts_are_recorded_as_they_stream():
+    from types import SimpleNamespace
+
+    from eval.bench_llm import recording
+
+    llm = SimpleNamespace(stream=lambda question, passages: iter(["Bei", "jing [1]."]))
+    drafts = recording(llm)
+    assert "".join(llm.stream("Where?", [])) == "Beijing [1]."
+    assert list(llm.stream("Again?", [])) == ["Bei", "jing [1]."]
+    assert drafts == ["Beijing [1].", "Beijing [1]."]
