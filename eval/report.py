@@ -61,26 +61,38 @@ def _table(items: list[dict]) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
-def _suites(suites: dict) -> str:
-    """Every benchmark suite's figures, one table per suite (as `rag eval` prints them)."""
+def suite_figures(result: dict) -> dict[str, float]:
+    """One suite's figures, flattened ("qa.learned.balanced_accuracy"); its settings left out."""
     from .metrics import flatten
 
+    return flatten({k: v for k, v in result.items() if isinstance(v, dict)})
+
+
+def _suites(suites: dict) -> str:
+    """Every benchmark suite's figures, one table per suite (as `rag eval` prints them)."""
     parts = []
     for name, res in suites.items():
-        rows = "".join(f"<tr><td>{escape(k)}</td><td>{v:.3f}</td></tr>"
-                       for k, v in flatten({k: v for k, v in res.items() if isinstance(v, dict)}).items())
+        rows = "".join(f"<tr><td>{escape(k)}</td><td>{v:.3f}</td></tr>" for k, v in suite_figures(res).items())
         parts.append(f"<h3>{escape(name)} ({escape(str(res.get('split', '')))} split)</h3>"
                      f"<table><tr><th>metric</th><th>value</th></tr>{rows}</table>")
     return ("<h2>Public benchmarks and other documents</h2>" + "".join(parts)) if parts else ""
 
 
+STYLE = """body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;width:100%;font-size:13px}
+td,th{border:1px solid #ddd;padding:4px;vertical-align:top}tr.bad{background:#fee2e2}.note{color:#666;font-size:12px}
+.removed{color:#b91c1c;font-size:12px}.legend{margin:4px 0 18px}.charts{display:flex;flex-wrap:wrap;gap:30px}"""
+
+
+def _page(heading: str, body: str) -> str:
+    return (f'<!doctype html><html><head><meta charset="utf-8"><title>RAG evaluation</title>\n'
+            f"<style>{STYLE}</style></head><body>\n<h1>{heading}</h1>\n{body}\n</body></html>")
+
+
 def write_report(results: dict, path: Path, changes=None) -> None:
+    cfg = results["config"]
     if "retrieval" not in results:  # --suite without the article: the suites alone
-        cfg = results["config"]
-        path.write_text(f"""<!doctype html><html><head><meta charset="utf-8"><title>RAG evaluation</title>
-<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1200px}}table{{border-collapse:collapse;font-size:13px}}
-td,th{{border:1px solid #ddd;padding:4px}}</style></head><body>
-<h1>Evaluation: split “{escape(cfg['split'])}”</h1>{_suites(results.get("suites", {}))}</body></html>""", encoding="utf-8")
+        path.write_text(_page(f"Evaluation: split “{escape(cfg['split'])}”", _suites(results.get("suites", {}))),
+                        encoding="utf-8")
         return
     base = results.get("baseline", {})
     quality = [(f"{g}.{k}", {"ours": results[g][k], **({"baseline": base[g][k]} if base else {})})
@@ -91,7 +103,6 @@ td,th{{border:1px solid #ddd;padding:4px}}</style></head><body>
     stages = [(f"{s} p50", {"ours": v["p50_ms"]}) for s, v in results["latency"]["stages"].items()]
     stages += [("end to end p50", {"ours": results["latency"]["p50_ms"], **({"baseline": base["latency"]["p50_ms"]} if base else {})}),
                ("end to end p95", {"ours": results["latency"]["p95_ms"], **({"baseline": base["latency"]["p95_ms"]} if base else {})})]
-    cfg = results["config"]
     ba = results["support_scorer"]["balanced_accuracy"]
     change_html = ""
     if changes is not None:
@@ -100,18 +111,13 @@ td,th{{border:1px solid #ddd;padding:4px}}</style></head><body>
     judge = ""
     if "judge" in results:
         judge = "<h2>LLM judge (beside the offline metrics)</h2><pre>" + escape(str(results["judge"])) + "</pre>"
-    html = f"""<!doctype html><html><head><meta charset="utf-8"><title>RAG evaluation</title>
-<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1200px}}table{{border-collapse:collapse;width:100%;font-size:13px}}
-td,th{{border:1px solid #ddd;padding:4px;vertical-align:top}}tr.bad{{background:#fee2e2}}.note{{color:#666;font-size:12px}}
-.removed{{color:#b91c1c;font-size:12px}}.legend{{margin:4px 0 18px}}.charts{{display:flex;flex-wrap:wrap;gap:30px}}</style></head><body>
-<h1>Evaluation: split “{escape(cfg['split'])}”, answerer “{escape(cfg['answerer'])}”</h1>
-<p>{cfg['questions']} questions and {cfg['conversations']} conversations; top-k {cfg['top_k']}; embeddings {escape(cfg['embeddings'])};
+    body = f"""<p>{cfg['questions']} questions and {cfg['conversations']} conversations; top-k {cfg['top_k']}; embeddings {escape(cfg['embeddings'])};
 support scorer balanced accuracy {ba['dev']:.3f} (dev) / {ba['test']:.3f} (test); {cfg.get('seconds', '?')} s.</p>
 <p>Baseline: {escape(base.get('description', 'not run'))}</p>
 <div class=charts>{bar_chart('Single questions: ours vs baseline', quality, 1.0)}
 {bar_chart('Conversations (follow-ups)', conv_rows, 1.0)}
 {bar_chart('Latency (ms)', stages, unit=' ms')}</div>
 {change_html}{judge}{_suites(results.get("suites", {}))}
-<h2>Per question</h2>{_table(results['items'])}
-</body></html>"""
-    path.write_text(html, encoding="utf-8")
+<h2>Per question</h2>{_table(results['items'])}"""
+    heading = f"Evaluation: split “{escape(cfg['split'])}”, answerer “{escape(cfg['answerer'])}”"
+    path.write_text(_page(heading, body), encoding="utf-8")

@@ -15,7 +15,7 @@ import numpy as np
 from rag.answerable import RulesJudge
 
 __all__ = ["RuleScorer", "RulesJudge"]
-from rag.support import NEGATION_RE, Support, specifics
+from rag.support import NEGATION, NEGATION_RE, Support, specifics
 from rag.text import content_terms, sentences, words
 
 
@@ -37,7 +37,7 @@ class RuleScorer:
         numbers, names = specifics(sentence)
         novel = [n for n in numbers if n not in ev_words] + [n for n in names if n not in ev_words and n[:4] not in prefixes]
         if bool(NEGATION_RE.search(sentence)) != bool(NEGATION_RE.search(ev_sents[int(np.argmax(sims))])):
-            novel.append("(negation)")
+            novel.append(NEGATION)
         score = self.lex_weight * lexical + (1 - self.lex_weight) * float(np.clip(sims.max(), 0, 1))
         ok = score >= self.threshold and not novel
         return Support(score if ok else min(score, self.threshold - 1e-6), {}, tuple(novel), False, self.threshold)

@@ -237,9 +237,11 @@ def run_suites(names, split: str, sample: int, answerer: str = "extractive") -> 
 
 
 def print_suites(suites: dict, out=sys.stdout) -> None:
+    from .report import suite_figures
+
     for name, res in suites.items():
         print(f"\n{name} ({res.get('split')} split):", file=out)
-        for key, value in flatten({k: v for k, v in res.items() if isinstance(v, dict)}).items():
+        for key, value in suite_figures(res).items():
             print(f"  {key:58s} {value:9.3f}", file=out)
 
 

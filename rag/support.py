@@ -52,6 +52,7 @@ SIGNS = {"lex_all": 1, "lex_new": 1, "bigram_new": 1, "lex_near": 1, "bigram_nea
 
 QUOTED_RE = re.compile(r"[“\"][^”\"]{1,80}[”\"]|(?<!\w)['‘][^'’\n]{1,80}['’](?!\w)")
 STRICT_SPECIFICS = True  # the second rule above (eval.ablate_support switches it off)
+NEGATION = "(negation)"  # in Support.novel: a negation on one side only
 
 
 def negated(text: str) -> bool:
@@ -59,9 +60,14 @@ def negated(text: str) -> bool:
     return bool(NEGATION_RE.search(QUOTED_RE.sub(" ", text)))
 
 
+def figures(text: str) -> set[str]:
+    """Numbers ("20,000" as "20000") and count words, lower-cased."""
+    return {n.rstrip(".,").replace(",", "") for n in NUMBER_RE.findall(text)} | {w.lower() for w in COUNT_RE.findall(text)}
+
+
 def specifics(text: str) -> tuple[set[str], set[str]]:
     """(numbers, names): figures and mid-sentence capitalised words, lower-cased."""
-    numbers = {n.rstrip(".,").replace(",", "") for n in NUMBER_RE.findall(text)} | {w.lower() for w in COUNT_RE.findall(text)}
+    numbers = figures(text)
     names = {w.lower().split("’")[0].split("'")[0] for w in CAPITALISED_RE.findall(text.strip())}
     return numbers, names - numbers
 
@@ -74,10 +80,14 @@ def _pairs(terms: list[str]) -> set[tuple[str, str]]:
 class Support:
     score: float  # probability that the passages support the sentence
     features: dict
-    novel: tuple[str, ...]  # numbers / names in the sentence that no passage has, "(negation)"
+    novel: tuple[str, ...]  # numbers / names in the sentence that no passage has, and NEGATION
     quoted: bool = False
     threshold: float = 0.5
-    invented: bool = False  # a name or figure that no passage has
+
+    @property
+    def invented(self) -> bool:
+        """Does the sentence bring a name or figure that no passage has?"""
+        return any(n != NEGATION for n in self.novel)
 
     def supported(self, threshold: float | None = None) -> bool:
         return self.quoted or self.checked(threshold)
@@ -88,8 +98,8 @@ class Support:
             STRICT_SPECIFICS and self.invented)
 
 
-def features(claim: str, passages: list[str], embedder: Embedder, question: str | None = None) -> tuple[np.ndarray, tuple, bool]:
-    """The feature vector (in FEATURES order), the novel specifics and whether a name or figure is, for one claim."""
+def features(claim: str, passages: list[str], embedder: Embedder, question: str | None = None) -> tuple[np.ndarray, tuple]:
+    """The feature vector (in FEATURES order) and the novel specifics, for one claim."""
     evidence = " ".join(passages)
     ev_terms = content_terms(evidence)
     ev_set, ev_pairs = set(ev_terms), _pairs(ev_terms)
@@ -108,7 +118,7 @@ def features(claim: str, passages: list[str], embedder: Embedder, question: str 
     # names and figures are asked of the passages even when the question has them: a question can
     # carry a false premise ("What did Wang Yi say about ...?"), and repeating it supports nothing
     numbers, names = specifics(claim)
-    ev_numbers = specifics(evidence)[0] | ev_words  # "20,000" is one figure, two words
+    ev_numbers = figures(evidence) | ev_words  # "20,000" is one figure, two words
     novel_numbers = [n for n in numbers if n not in ev_numbers]
     novel_names = [n for n in names if n not in ev_words and n[:4] not in prefixes]  # "Chinese" ~ "China"
     n_new = len(numbers) + len(names)
@@ -132,8 +142,8 @@ def features(claim: str, passages: list[str], embedder: Embedder, question: str 
     x = np.array([lex_all, lex_new, bigram, lex_near, bigram_near,
                   len(novel_numbers) / n_new if n_new else 0.0, len(novel_names) / n_new if n_new else 0.0,
                   float(sims[0]), float(sims[1] if len(sims) > 1 else sims[0]), float(negation)], dtype=np.float64)
-    novel = tuple(sorted(set(novel_numbers + novel_names + (["(negation)"] if negation else []))))
-    return x, novel, bool(novel_numbers or novel_names)
+    novel = tuple(sorted(set(novel_numbers + novel_names + ([NEGATION] if negation else []))))
+    return x, novel
 
 
 def quoted(claim: str, passages: list[str]) -> bool:
@@ -153,9 +163,9 @@ class SupportScorer:
     def score(self, sentence: str, passages: list[str], question: str | None = None) -> Support:
         if not passages:
             return Support(0.0, {}, (), threshold=self.threshold)
-        x, novel, invented = features(sentence, passages, self.embedder, question)
+        x, novel = features(sentence, passages, self.embedder, question)
         return Support(learned.probability(x, self.model), dict(zip(FEATURES, x.round(4).tolist())), novel,
-                       quoted(sentence, passages), self.threshold, invented)
+                       quoted(sentence, passages), self.threshold)
 
     def supports(self, sentence: str, passages: list[str], question: str | None = None) -> bool:
         # a quoted sentence is supported whatever the model says: no need to embed anything
