@@ -44,10 +44,17 @@ def rules_verdict(info: QuestionInfo, ranked: list, stats, min_score: float = 0.
     split): (answer?, reason). RulesJudge applies them; the learned judge uses them only to word
     its refusals. As a feature of the judge they did not earn their place:
     held-out dev balanced accuracy 0.803 / 0.819 / 1.0 (fitz-gov / HaluEval / article) without
-    them, 0.780 / 0.727 / 1.0 with them (python -m eval.train_answerable, this ablation)."""
+    them, 0.780 / 0.727 / 1.0 with them (python -m eval.train_answerable, this ablation).
+
+    Refuses when the question names something (CorpusStats.mentions: acronyms count) or gives a
+    figure of three or more digits that the documents never mention; when no sentence is close
+    enough; when the asked-for kind of thing is missing from the closest sentences."""
     unknown = [n for n in info.names if not stats.mentions(n)]
     if unknown:
         return False, f"they never mention {', '.join(unknown)}"
+    figures = [w for w in words(info.text) if w.isdigit() and len(w) >= 3 and w not in stats.words]
+    if figures:  # "batting average in 2025" over passages about 2023 (not "the top 3": a count asked for)
+        return False, f"they never mention {', '.join(figures)}"
     if not ranked or ranked[0].score < min_score or ranked[0].dense < min_dense:
         return False, "no passage is about this"
     if info.answer_type != "other":

@@ -12,6 +12,7 @@ the asked-for kind of thing (a number, date, person or place) is there.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -64,17 +65,20 @@ class CorpusStats:
         self.n = max(len(texts), 1)
         self.df: Counter[str] = Counter()
         self.words: set[str] = set()
+        self.acronyms: set[str] = set()  # "US" for "U.S.", "HHS": capitals the text writes as one name
         for t in texts:
             self.df.update(set(content_terms(t)))
             self.words.update(words(t))
+            self.acronyms.update(acronyms(t))
 
     def to_dict(self) -> dict:
-        return {"n": self.n, "df": dict(self.df), "words": sorted(self.words)}
+        return {"n": self.n, "df": dict(self.df), "words": sorted(self.words), "acronyms": sorted(self.acronyms)}
 
     @classmethod
     def from_dict(cls, data: dict) -> CorpusStats:
         stats = cls([])
         stats.n, stats.df, stats.words = int(data["n"]), Counter(data["df"]), set(data["words"])
+        stats.acronyms = set(data["acronyms"])  # a copy saved before acronyms were kept fails here and is rebuilt
         return stats
 
     def idf(self, term: str) -> float:
@@ -85,8 +89,31 @@ class CorpusStats:
         return self.df.get(stem(word.lower()), 0) / self.n
 
     def mentions(self, name: str) -> bool:
-        """True when every word of the name occurs in the documents."""
-        return all(w in self.words or stem(w) in self.df for w in words(name))
+        """True when every word of the name occurs in the documents, or the name's initials do as an
+        acronym ("United States" where they write "U.S."), or the name is an acronym they write out
+        or dot ("US" for "U.S.", "United States")."""
+        known = lambda w: w in self.words or stem(w) in self.df  # noqa: E731
+        tokens = name.replace("-", " ").split()
+        caps = [t for t in tokens if t[:1].isupper()]
+        if len(caps) > 1 and "".join(t[0] for t in caps).lower() in self.acronyms:
+            return True
+        return all(all(known(w) for w in words(t)) or (t.isupper() and t.lower() in self.acronyms) for t in tokens)
+
+
+# Dotted ("U.S.") or capital ("HHS", "CEOs") acronyms, and runs of capitalised words ("Department of Health").
+ACRONYM_RE = re.compile(r"\b(?:[A-Z]\.){2,}|\b[A-Z]{2,6}(?=s?\b)")
+NAME_WORDS_RE = re.compile(r"[A-Z][a-z]+(?:\s+(?:of|and|for|the|&)?\s*[A-Z][a-z]+)+")
+
+
+def acronyms(text: str) -> set[str]:
+    """Acronyms a text writes ("U.S." and "HHS" as "us", "hhs") and the initials of the capitalised
+    names it spells out ("United States" as "us"; "Department of Health and Human Services" as "dhhs",
+    and as "hhs" from its words after the first)."""
+    found = {m.group().replace(".", "").lower() for m in ACRONYM_RE.finditer(text)}
+    for m in NAME_WORDS_RE.finditer(text):
+        caps = [w for w in m.group().split() if w[:1].isupper()]
+        found.update({"".join(w[0] for w in caps).lower(), "".join(w[0] for w in caps[1:]).lower()})
+    return {a for a in found if len(a) >= 2}
 
 
 def refusal(question: str, reason: str = "") -> Draft:
@@ -112,6 +139,10 @@ class ExtractiveAnswerer:
         words; the carried-over context counts with weight context_weight.
         """
         spans = [(p, p.text[s:e]) for p in passages for s, e in sentence_spans(p.text)]
+        # Chunks overlap, so a sentence cut at a chunk's edge ("... a test Jan.") may be whole in a
+        # neighbouring chunk: the cut piece would repeat it, so only the whole sentence is a candidate.
+        texts = {t for _, t in spans}
+        spans = [(p, t) for p, t in spans if not any(t != u and (u.startswith(t) or u.endswith(t)) for u in texts)]
         if not spans:
             return []
         focus, context = split_context(question)

@@ -9,18 +9,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .text import stem, words
+from .text import STOPWORDS, stem, words
 
 COUNT_WORDS = "two three four five six seven eight nine ten eleven twelve dozen dozens".split()
 MAGNITUDE_WORDS = ("hundred hundreds thousand thousands million millions billion billions trillion "
                    "percent half quarter twice double triple").split()
 MONTHS = ("january february april june july august september october november december "
           "jan feb apr jun jul aug sept oct nov dec").split()  # "may", "march": verbs too
+# "May" and "March" are months when capitalised inside a sentence ("a hearing in May")
+MONTH_CAPS_RE = re.compile(r"(?<=[a-z,] )(?:May|March)\b")
+AGO_RE = re.compile(r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|few) (years?|months?|weeks?|days?|decades?|centuries) ago\b")
 WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
 
 TYPE_PATTERNS = [
     ("date", r"^(when)\b|\b(what|which) (year|date|day|month|time)\b|\bwhat time\b|\bhow long ago\b|\bon what date\b|\bin what year\b"),
-    ("number", r"\bhow (many|much|long|old|often|large|big)\b|\b(what|which) (percentage|number|amount|share|proportion|volume|value|size|total|figure|sum|price|cost)\b|\bthe (number|amount|volume|value|size|total|cost|price|percentage) of\b"),
+    ("number", r"\bhow (many|much|long|old|often|large|big)\b|\b(what|which) (percentage|number|amount|share|proportion|volume|value|size|total|figure|sum|price|cost)\b|\bthe (number|amount|volume|value|size|total|cost|price|percentage) of\b"
+               # "what is the acceptance rate", "the cruising speed": a measure is a figure
+               r"|^(what|which)\b[^,;]*?\b(rate|temperature|speed|dosage|dose|percentage|average|price|cost|salary|wage|revenue|budget|population|height|length|weight|distance|duration|amounts?)\b"),
     ("person", r"^(who|whom|whose)\b|\b(which|what) (person|leader|official|minister|journalist|photographer|reporter|spokesman|spokesperson|president|diplomat)\b|\bname of the\b|\bwho\b"),
     ("place", r"^where\b|\b(which|what) (city|cities|country|countries|place|places|location|locations|venue|capital|region|regions|sea|seas|ocean|building|province|town|port|base)\b|\bwhere\b"),
 ]
@@ -72,15 +77,17 @@ def has_type(sentence: str, kind: str, question: QuestionInfo, common=lambda nam
     """
     low = sentence.lower()
     if kind == "number":
-        counted = re.search(r"\bhow many\s+(?:of\s+the\s+)?([a-z\-]+)", question.text.lower())
-        if counted:  # "how many hugs": a count must stand just before "hugs"
-            target = stem(counted.group(1))
+        counted = re.search(r"\bhow many\s+(?:of\s+the\s+)?([a-z\-]+)(?:\s+([a-z\-]+))?", question.text.lower())
+        if counted:  # "how many hugs": a count must stand just before "hugs" ("dengue cases": or "cases")
+            targets = {stem(w) for w in counted.groups() if w and w not in STOPWORDS}
             toks = words(sentence)
-            return any(stem(t) == target and any(re.fullmatch(r"\d[\d,.]*", x) or x in COUNT_WORDS + MAGNITUDE_WORDS
-                                                 for x in toks[max(0, i - 3):i])
+            return any(stem(t) in targets and any(re.fullmatch(r"\d[\d,.]*", x) or x in COUNT_WORDS + MAGNITUDE_WORDS
+                                                  for x in toks[max(0, i - 3):i])
                        for i, t in enumerate(toks))
         return bool(re.search(r"\d", sentence)) or any(re.search(rf"\b{w}\b", low) for w in MAGNITUDE_WORDS)
     if kind == "date":
+        if MONTH_CAPS_RE.search(sentence) or AGO_RE.search(low):
+            return True
         return bool(re.search(r"\b(1[6-9]|20)\d{2}\b", sentence)) or any(
             re.search(rf"\b{w}\b", low) for w in MONTHS + WEEKDAYS + ["yesterday", "today", "tomorrow"])
     if kind in ("person", "place"):

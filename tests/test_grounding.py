@@ -81,6 +81,39 @@ def test_answer_from_refuses_when_the_judge_says_the_passages_do_not_answer(fake
     assert a.refused and not a.citations and "(scripted)" in a.text
 
 
+def test_a_sentence_cut_at_a_chunk_edge_is_not_a_second_candidate(fake_embedder):
+    from rag.extractive import CorpusStats, ExtractiveAnswerer
+    from rag.grounding import passages_from_texts
+
+    first = "The hearing is set. Silva tested positive in a test Jan."
+    second = "Silva tested positive in a test Jan. 9, and failed another on Jan. 31."
+    answerer = ExtractiveAnswerer(fake_embedder, CorpusStats([first, second]))
+    texts = [c.text for c in answerer.candidates("What did Silva test positive for?", passages_from_texts([first, second]))]
+    assert sorted(texts) == sorted(["The hearing is set.", second])
+
+
+def test_names_match_the_acronyms_documents_write():
+    from rag.extractive import CorpusStats
+
+    stats = CorpusStats(["The U.S. Department of Health and Human Services (HHS) set the level.",
+                         "The United Kingdom agreed."])
+    assert stats.mentions("United States") and stats.mentions("US") and stats.mentions("US HHS")
+    assert stats.mentions("UK") and stats.mentions("Health and Human Services")
+    assert not stats.mentions("FDA") and not stats.mentions("Great Depression")
+
+
+def test_rules_refuse_a_figure_the_documents_never_mention(fake_embedder, scorer):
+    passage = "Shohei Ohtani batted .304 with 44 home runs during the 2023 season."
+    a = answer_from("What was Ohtani's batting average in the 2025 season?", [passage], scorer=scorer,
+                    embedder=fake_embedder, answerer="extractive")
+    assert a.refused and "never mention 2025" in a.text
+    from rag.answerable import rules_verdict
+    from rag.extractive import CorpusStats
+    from rag.question import analyse
+
+    assert rules_verdict(analyse("What happened in 2023?"), [], CorpusStats([passage]))[1] != "they never mention 2023"
+
+
 def test_answer_from_rejects_bad_input(fake_embedder, scorer):
     with pytest.raises(BadInput, match="no passages"):
         answer_from("Where?", [], scorer=scorer, embedder=fake_embedder)

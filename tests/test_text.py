@@ -25,6 +25,10 @@ def test_answer_types():
     assert analyse("Who described the ties as a duet?").answer_type == "person"
     assert analyse("Which city hosted the summit?").answer_type == "place"
     assert analyse("Why does Russia need China?").answer_type == "other"
+    # a measure asked for is a figure
+    assert analyse("What is the acceptance rate at the school?").answer_type == "number"
+    assert analyse("What is the cruising speed of the ship?").answer_type == "number"
+    assert analyse("Why did the rate rise?").answer_type == "other"
 
 
 def test_how_many_needs_a_count_of_the_counted_thing():
@@ -34,3 +38,17 @@ def test_how_many_needs_a_count_of_the_counted_thing():
     who = analyse("Who took the photo?")
     assert not has_type("This gesture was captured on camera.", "person", who)
     assert has_type("The photo was taken by Anna Petrova.", "person", who)
+
+
+def test_counted_noun_may_carry_a_modifier():
+    q = analyse("How many dengue cases were counted?")
+    assert has_type("There have been more than 460,000 cases of the disease.", "number", q)
+    assert not has_type("Dengue cases rose sharply this year.", "number", q)
+
+
+def test_date_words_capitalised_months_and_ago():
+    q = analyse("When is the hearing?")
+    assert has_type("Silva has a hearing scheduled for May on the allegations.", "date", q)
+    assert not has_type("May the best team win.", "date", q)  # a verb opening the sentence
+    assert not has_type("He may appeal the ruling.", "date", q)
+    assert has_type("She was diagnosed 10 years ago.", "date", analyse("How long ago was she diagnosed?"))
