@@ -24,8 +24,9 @@ WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
 TYPE_PATTERNS = [
     ("date", r"^(when)\b|\b(what|which) (year|date|day|month|time)\b|\bwhat time\b|\bhow long ago\b|\bon what date\b|\bin what year\b"),
     ("number", r"\bhow (many|much|long|old|often|large|big)\b|\b(what|which) (percentage|number|amount|share|proportion|volume|value|size|total|figure|sum|price|cost)\b|\bthe (number|amount|volume|value|size|total|cost|price|percentage) of\b"
-               # "what is the acceptance rate", "the cruising speed": a measure is a figure
-               r"|^(what|which)\b[^,;]*?\b(rate|temperature|speed|dosage|dose|percentage|average|price|cost|salary|wage|revenue|budget|population|height|length|weight|distance|duration|amounts?)\b"),
+               # "what is the acceptance rate", "what dosage of": a measure asked for (the head of what
+               # is asked, within its first words; not "what code pulls the rate feed") is a figure
+               r"|^(what|which) ((is|are|was|were) )?(the )?([\w'\-]+ ){0,3}?(rate|temperature|speed|dosage|dose|percentage|average|price|cost|salary|wage|revenue|budget|population|height|length|weight|distance|duration|amounts?)\b"),
     ("person", r"^(who|whom|whose)\b|\b(which|what) (person|leader|official|minister|journalist|photographer|reporter|spokesman|spokesperson|president|diplomat)\b|\bname of the\b|\bwho\b"),
     ("place", r"^where\b|\b(which|what) (city|cities|country|countries|place|places|location|locations|venue|capital|region|regions|sea|seas|ocean|building|province|town|port|base)\b|\bwhere\b"),
 ]

@@ -29,6 +29,7 @@ def test_answer_types():
     assert analyse("What is the acceptance rate at the school?").answer_type == "number"
     assert analyse("What is the cruising speed of the ship?").answer_type == "number"
     assert analyse("Why did the rate rise?").answer_type == "other"
+    assert analyse("What Python code pulls the mortgage rate feed?").answer_type == "other"
 
 
 def test_how_many_needs_a_count_of_the_counted_thing():
