@@ -94,8 +94,8 @@ class CorpusStats:
         or dot ("US" for "U.S.", "United States")."""
         known = lambda w: w in self.words or stem(w) in self.df  # noqa: E731
         tokens = name.replace("-", " ").split()
-        caps = [t for t in tokens if t[:1].isupper()]
-        if len(caps) > 1 and "".join(t[0] for t in caps).lower() in self.acronyms:
+        caps = capitalised(tokens)
+        if len(caps) > 1 and initials(caps) in self.acronyms:
             return True
         return all(all(known(w) for w in words(t)) or (t.isupper() and t.lower() in self.acronyms) for t in tokens)
 
@@ -105,14 +105,23 @@ ACRONYM_RE = re.compile(r"\b(?:[A-Z]\.){2,}|\b[A-Z]{2,6}(?=s?\b)")
 NAME_WORDS_RE = re.compile(r"[A-Z][a-z]+(?:\s+(?:of|and|for|the|&)?\s*[A-Z][a-z]+)+")
 
 
+def capitalised(tokens: list[str]) -> list[str]:
+    return [t for t in tokens if t[:1].isupper()]
+
+
+def initials(tokens: list[str]) -> str:
+    """"us" for ["United", "States"]: the acronym a name's capitalised words make."""
+    return "".join(t[0] for t in tokens).lower()
+
+
 def acronyms(text: str) -> set[str]:
     """Acronyms a text writes ("U.S." and "HHS" as "us", "hhs") and the initials of the capitalised
     names it spells out ("United States" as "us"; "Department of Health and Human Services" as "dhhs",
     and as "hhs" from its words after the first)."""
     found = {m.group().replace(".", "").lower() for m in ACRONYM_RE.finditer(text)}
     for m in NAME_WORDS_RE.finditer(text):
-        caps = [w for w in m.group().split() if w[:1].isupper()]
-        found.update({"".join(w[0] for w in caps).lower(), "".join(w[0] for w in caps[1:]).lower()})
+        caps = capitalised(m.group().split())
+        found.update({initials(caps), initials(caps[1:])})
     return {a for a in found if len(a) >= 2}
 
 
