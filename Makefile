@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet
 
-.PHONY: run chat test eval train bench serve-llm clean browser
+.PHONY: run chat test eval train train-pairs bench serve-llm clean browser
 
 # The app: CPU torch first (any other torch spec pulls a multi-GB CUDA build), then the package.
 $(VENV)/.core: pyproject.toml
@@ -51,6 +51,10 @@ eval: $(VENV)/.dev
 train: $(VENV)/.dev
 	$(PY) -m eval.train_support
 	$(PY) -m eval.train_answerable
+
+# The MiniLM cross-encoder (rag/models/pairs.*; not yet part of the checker, see the README): ~40 min on two cores.
+train-pairs: $(VENV)/.dev
+	$(PY) -m eval.train_pairs
 
 bench: $(VENV)/.dev
 	$(PY) -m eval.bench_latency

@@ -57,10 +57,13 @@ def _halueval_rows(task: str) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def halueval(task: str = "qa", split: str = "test", n: int | None = None, seed: int = 0) -> list[Pair]:
-    """Both sides of `n` random rows (all rows if n is None) of a split, as Pairs."""
+def halueval(task: str = "qa", split: str = "test", n: int | None = None, seed: int = 0,
+             exclude=frozenset()) -> list[Pair]:
+    """Both sides of `n` random rows (all rows if n is None) of a split, as Pairs; never the rows in `exclude`."""
     rows = _halueval_rows(task)
     idx = list(range(HALUEVAL_DEV_ROWS)) if split == "dev" else list(range(HALUEVAL_DEV_ROWS, len(rows)))
+    if exclude:
+        idx = [i for i in idx if i not in exclude]
     if n is not None and n < len(idx):
         idx = sorted(random.Random(seed).sample(idx, n))
     out = []

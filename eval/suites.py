@@ -4,7 +4,8 @@
             should be accepted, hallucinated ones rejected (balanced accuracy). A
             length-only judge is shown too: QA's right answers are short phrases and its
             hallucinated ones sentences, so length alone scores high there; summaries,
-            whose sides have similar lengths, show whether a judge learned more.
+            whose sides have similar lengths, show whether a judge learned more, and so do
+            the rows whose two sides differ by at most one word ("same length").
   fitzgov:  rag.answer_from on fitz-gov tier 1: abstention cases should be refused,
             trustworthy_direct cases answered, and grounding cases' answers must hold
             none of their forbidden claims.
@@ -27,8 +28,20 @@ def _guard_scores(pairs, scorer) -> dict:
     labels = [p.supported for p in pairs]
     right = [pr for pr, l in zip(preds, labels) if l]
     wrong = [pr for pr, l in zip(preds, labels) if not l]
+    same = _same_length(pairs)
     return {"balanced_accuracy": metrics.balanced_accuracy(labels, preds),
-            "accepted_right": metrics.mean(right), "rejected_hallucinated": metrics.mean(not p for p in wrong)}
+            "accepted_right": metrics.mean(right), "rejected_hallucinated": metrics.mean(not p for p in wrong),
+            "same_length_balanced_accuracy": metrics.balanced_accuracy(
+                [l for l, m in zip(labels, same) if m], [pr for pr, m in zip(preds, same) if m]) if any(same) else None}
+
+
+def _same_length(pairs) -> list[bool]:
+    """Per pair: do its row's right and hallucinated sides differ by at most one word? On those
+    rows length tells nothing, so a judge that learned length scores about 0.5 there."""
+    counts: dict[str, list[int]] = {}
+    for p in pairs:
+        counts.setdefault(p.id.rsplit("-", 1)[0], []).append(len(p.claim.split()))
+    return [max(c) - min(c) <= 1 for c in (counts[p.id.rsplit("-", 1)[0]] for p in pairs)]
 
 
 def _length_only(pairs) -> float:
@@ -45,6 +58,9 @@ def halueval_suite(split: str, n: int, scorers: dict, seed: int = 1) -> dict:
         t0 = time.perf_counter()
         out[task] = {name: _guard_scores(pairs, s) for name, s in scorers.items()}
         out[task]["length_only_best"] = _length_only(pairs)
+        same = [p for p, m in zip(pairs, _same_length(pairs)) if m]
+        out[task]["same_length_rows"] = len(same) // 2
+        out[task]["same_length_length_only_best"] = _length_only(same) if same else None
         out[task]["seconds"] = round(time.perf_counter() - t0, 1)
     return out
 

@@ -67,20 +67,38 @@ def featurize(pairs: list[Pair], embedder, label: str) -> np.ndarray:
     return X
 
 
-def synthetic_from_halueval(n: int, seed: int, paraphrase: bool = False) -> list[Pair]:
-    """Synthetic pairs from HaluEval summarization dev documents the docs suite does not use;
-    with `paraphrase`, made from the sentences of each document's right (human) summary."""
-    from .benchmarks import HALUEVAL_DEV_ROWS, _halueval_rows
+def synthetic_rows(n: int, seed: int, paraphrase: bool = False, exclude=frozenset()) -> list[int]:
+    """The HaluEval summarization dev rows whose documents make `n` synthetic pairs: never the
+    multi-document suite's rows, nor `exclude`."""
+    from .benchmarks import HALUEVAL_DEV_ROWS
     from .docs import doc_rows
 
-    rows = _halueval_rows("summarization")
-    skip = set(doc_rows())
+    skip = set(doc_rows()) | set(exclude)
     rng = random.Random(seed + (11 if paraphrase else 7))
-    pick = sorted(rng.sample([i for i in range(HALUEVAL_DEV_ROWS) if i not in skip], max(n // (2 if paraphrase else 4), 1)))
+    return sorted(rng.sample([i for i in range(HALUEVAL_DEV_ROWS) if i not in skip], max(n // (2 if paraphrase else 4), 1)))
+
+
+def synthetic_from_halueval(n: int, seed: int, paraphrase: bool = False, exclude=frozenset()) -> list[Pair]:
+    """Synthetic pairs from HaluEval summarization dev documents the docs suite does not use;
+    with `paraphrase`, made from the sentences of each document's right (human) summary."""
+    from .benchmarks import _halueval_rows
+
+    rows = _halueval_rows("summarization")
+    pick = synthetic_rows(n, seed, paraphrase, exclude)
     docs = [rows[i]["document"] for i in pick]
     if paraphrase:
         return synthetic_pairs(docs, n, seed, claims=[rows[i]["right_summary"] for i in pick], kind="paraphrase")
     return synthetic_pairs(docs, n, seed)
+
+
+def support_rows(n_sum: int = 400, n_synthetic: int = 1000, n_paraphrase: int = 1000, seed: int = 0) -> dict:
+    """{task: HaluEval dev row numbers} that this script's defaults train on, plus the multi-document
+    suite's rows: eval.train_pairs leaves them out."""
+    from .docs import doc_rows
+
+    summ = {int(p.id.split("-")[1]) for p in halueval("summarization", "dev", n_sum, seed)}
+    summ |= set(synthetic_rows(n_synthetic, seed)) | set(synthetic_rows(n_paraphrase, seed, paraphrase=True))
+    return {"qa": frozenset(), "summarization": frozenset(summ | set(doc_rows()))}
 
 
 def labelled_pairs(split: str) -> list[Pair]:

@@ -7,7 +7,8 @@ vector. The model is a 6-layer BERT encoder with mean pooling and L2
 normalisation; its forward pass is a few matrix products, so NumPy (plus the
 `tokenizers` and `safetensors` packages, both cheap to import) computes the same
 vectors (cosine > 0.9999 with sentence-transformers, checked by a test) with no
-torch import. Training, fine-tuning and other architectures are left out.
+torch import. Training is left out (eval.train_pairs trains with torch); rag.crossencoder
+reads claim/evidence pairs through the same forward pass with adapted weights.
 """
 
 from __future__ import annotations
@@ -214,20 +215,25 @@ class MiniLM:
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         """Unit vectors for one padded batch of token ids."""
-        w = self.weights
+        x = self.states(self.weights, ids, np.zeros_like(ids), mask)
+        pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+    def states(self, w: dict[str, np.ndarray], ids: np.ndarray, types: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The last layer's token states (batch, seq, dim) under weights `w` (this model's, or
+        adapted ones: rag.crossencoder); `types` are the segment ids (0 for a single text)."""
         seq = ids.shape[1]
         x = (
             w["embeddings.word_embeddings.weight"][ids]
             + w["embeddings.position_embeddings.weight"][:seq][None]
-            + w["embeddings.token_type_embeddings.weight"][0][None, None]
+            + w["embeddings.token_type_embeddings.weight"][types]
         )
         x = layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
         for layer in range(self.layers):
             p = f"encoder.layer.{layer}."
             x = encoder_layer(x, mask, lambda name: w[p + name], self.heads, self.eps)
-        pooled = (x * mask[:, :, None]).sum(1) / np.maximum(mask.sum(1, keepdims=True), 1e-9)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+        return x
 
 
 def parallel(fn, items: list) -> list:
