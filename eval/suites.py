@@ -21,14 +21,15 @@ from . import metrics
 from .benchmarks import fitzgov, halueval
 
 
-def _guard_scores(pairs, scorer) -> dict:
+def _guard_scores(pairs, scorer, same: list[bool] | None = None) -> dict:
+    """`same`: _same_length(pairs), when the caller has it already."""
     from rag.grounding import check
 
     preds = [check(p.claim, list(p.passages), p.question, scorer=scorer).supported for p in pairs]
     labels = [p.supported for p in pairs]
     right = [pr for pr, l in zip(preds, labels) if l]
     wrong = [pr for pr, l in zip(preds, labels) if not l]
-    same = _same_length(pairs)
+    same = _same_length(pairs) if same is None else same
     return {"balanced_accuracy": metrics.balanced_accuracy(labels, preds),
             "accepted_right": metrics.mean(right), "rejected_hallucinated": metrics.mean(not p for p in wrong),
             "same_length_balanced_accuracy": metrics.balanced_accuracy(
@@ -56,9 +57,10 @@ def halueval_suite(split: str, n: int, scorers: dict, seed: int = 1) -> dict:
     for task in ("qa", "summarization"):
         pairs = halueval(task, split, n, seed)
         t0 = time.perf_counter()
-        out[task] = {name: _guard_scores(pairs, s) for name, s in scorers.items()}
+        same_length = _same_length(pairs)
+        out[task] = {name: _guard_scores(pairs, s, same_length) for name, s in scorers.items()}
         out[task]["length_only_best"] = _length_only(pairs)
-        same = [p for p, m in zip(pairs, _same_length(pairs)) if m]
+        same = [p for p, m in zip(pairs, same_length) if m]
         out[task]["same_length_rows"] = len(same) // 2
         out[task]["same_length_length_only_best"] = _length_only(same) if same else None
         out[task]["seconds"] = round(time.perf_counter() - t0, 1)

