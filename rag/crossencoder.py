@@ -15,12 +15,12 @@ Evidence: a document is longer than the 256 tokens the model reads, so the
 claim is read beside the passage sentences closest to it (`evidence()`, the same
 function at training and at run time).
 
-Not yet a feature of the support checker (rag.support): as one, it lifted HaluEval
-QA but lowered the checker's held-out dev figures on sentence-level pairs, and it
-still rates a correct whole-sentence answer after its question low ("Who described
-the relationship as a duet? Lavrov described their relationship as a duet." 0.17),
-a bias learned from HaluEval QA, whose hallucinated answers are the whole sentences.
-The README has the figures.
+Not used by the support checker (rag.support): what it learned from HaluEval QA is
+form, not support. It rates any short answer after its question high ("Moscow" 0.95
+as the city that hosted the summit) and a whole-sentence answer low ("Lavrov
+described their relationship as a duet." 0.17), because HaluEval's hallucinated
+answers are the whole sentences; trained on pairs of one form on both sides, its
+loss stayed at chance. The README has the figures.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ them warm; `ask()` and `Chat` in rag/__init__ are thin conveniences over it.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Generator, Iterator, Protocol
@@ -19,7 +20,7 @@ from .followup import condense_offline
 from .inputs import clean_question
 from .question import analyse, has_type
 from .settings import Settings
-from .support import SupportScorer
+from .support import NEGATION, SupportScorer
 from .text import strip_citations
 from .verify import Numbering, complete_sentences, is_refusal, verify
 
@@ -66,7 +67,9 @@ def answer_steps(question: str, *, retriever: Retriever, answerer: Answerer, sco
     With an answerer that streams (the LLM), each sentence is checked by the
     guard as soon as it is complete, so unsupported text is never shown. When
     the answerer fails (BackendUnavailable) or the guard removes every sentence,
-    `fallback` (the extractive answerer) answers instead and Answer.notice says so.
+    `fallback` (the extractive answerer) answers instead and Answer.notice says so,
+    unless every removed sentence brought a name or figure no passage holds: then the
+    answer is a refusal (invented() below).
     """
     question = clean_question(question)
     asked = standalone or question
@@ -132,16 +135,45 @@ def answer_steps(question: str, *, retriever: Retriever, answerer: Answerer, sco
                          "verify": verify_s * 1e3}
     result.text, result.refused = draft.text, draft.refused
     if not result.refused and not result.citations:  # the guard removed every sentence
-        if fallback is not None:
+        novel = invented(result.unsupported, passages, scorer, asked)
+        if novel:  # the model had to make up what it was asked for: the documents do not hold it
+            # the offline judge's reason when it refuses too ("they never mention Wang Yi") says more
+            offline = fallback.draft(asked, passages) if fallback is not None else None
+            result.text = (offline.text if offline is not None and offline.refused else
+                           refusal(asked, f"the model's answer gave {', '.join(novel)}, which no passage holds").text)
+            result.refused = True
+        elif fallback is not None:
             notice = "None of the model's sentences was supported by its sources; quoting the documents instead."
             return (yield from _fall_back(asked, passages, fallback, scorer, result, notice, t0))
-        result.text = refusal(asked, "no sentence of the draft was supported by its sources").text
-        result.refused = True
+        else:
+            result.text = refusal(asked, "no sentence of the draft was supported by its sources").text
+            result.refused = True
     result.passages = numbering.passages(passages)
     if result.refused or not hasattr(answerer, "stream"):
         yield result.text
     result.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
     return result
+
+
+# a figure ("$1.5 trillion", "40%") or a run of capitalised words ("Indian Ocean"), as written
+SPECIFIC_RE = re.compile(r"\$?\d(?:[\d,.]*\d)?%?(?:\s(?:million|billion|trillion))?|[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
+
+
+def invented(removed: list[str], passages: list[Passage], scorer: SupportScorer, question: str) -> list[str]:
+    """The names and figures, as written, that the removed sentences brought and no retrieved passage
+    holds, when every removed sentence brought one; else []. A model that answers only with specifics
+    the documents lack ("around $1.5 trillion" for a trade volume no passage gives) found no answer
+    in them, and quoting the closest passages instead would answer a question they do not answer. A
+    sentence removed without one (a right answer cited to the wrong source, a paraphrase the checker
+    doubted) leaves the fallback to quote."""
+    texts = [p.text for p in passages]
+    found = [scorer.score(s, texts, question) for s in removed]
+    if not found or not all(s.invented for s in found):
+        return []
+    novel = {n for s in found for n in s.novel if n != NEGATION}
+    spans = [m.group() for s in removed for m in SPECIFIC_RE.finditer(s)]
+    written = [x for x in spans if novel & {w.lower().strip(".,$%") for w in x.split()}]
+    return list(dict.fromkeys(written)) or sorted(novel)
 
 
 def _fall_back(asked, passages, fallback, scorer, failed: Answer, notice: str, t0: float):

@@ -21,7 +21,7 @@ from .answerable import default_judge
 from .embedding import Embedder
 from .followup import split_context
 from .question import analyse, anchored, has_type
-from .text import content_terms, sentence_spans, stem, words
+from .text import content_terms, opens_with_reference, sentence_spans, stem, words
 
 
 
@@ -39,7 +39,6 @@ class Params:
     common_share: float = 0.5  # names in more than this share of chunks are the topic, not an answer
 
 
-FOLLOW_ON = {"this", "these", "that", "those", "it", "its", "he", "she", "they", "their", "such"}
 
 
 @dataclass(frozen=True)
@@ -176,8 +175,7 @@ class ExtractiveAnswerer:
             return False
         end = first.passage.text.find(first.text) + len(first.text)
         rest = first.passage.text[end:].lstrip()
-        opener = other.text.split(None, 1)[0].lower().strip("“\"'") if other.text.split() else ""
-        return rest.startswith(other.text) and opener in FOLLOW_ON
+        return rest.startswith(other.text) and opens_with_reference(other.text)
 
     def draft(self, question: str, passages: list[Passage]) -> Draft:
         p = self.p

@@ -50,14 +50,17 @@ SIGNS = {"lex_all": 1, "lex_new": 1, "bigram_new": 1, "lex_near": 1, "bigram_nea
          "names_novel": -1, "sem_max": 1, "sem_second": 1, "negation_mismatch": -1}
 
 
+# "not only ... but also", "no doubt", "no less than", "none other than": a "not" or "no" that denies nothing
+NOT_A_NEGATION_RE = re.compile(r"\b(not only|not just|not merely|no doubt|no less|no fewer|none other)\b", re.IGNORECASE)
 QUOTED_RE = re.compile(r"[“\"][^”\"]{1,80}[”\"]|(?<!\w)['‘][^'’\n]{1,80}['’](?!\w)")
 STRICT_SPECIFICS = True  # the second rule above (eval.ablate_support switches it off)
 NEGATION = "(negation)"  # in Support.novel: a negation on one side only
 
 
 def negated(text: str) -> bool:
-    """A negation outside quotation marks: the “no limits” partnership negates nothing."""
-    return bool(NEGATION_RE.search(QUOTED_RE.sub(" ", text)))
+    """A negation outside quotation marks: the “no limits” partnership negates nothing, and
+    "has not only provided a lifeline but also ..." asserts both."""
+    return bool(NEGATION_RE.search(NOT_A_NEGATION_RE.sub(" ", QUOTED_RE.sub(" ", text))))
 
 
 def figures(text: str) -> set[str]:

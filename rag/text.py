@@ -110,3 +110,12 @@ def normalize(text: str) -> str:
     """Lower-case, curly quotes straightened, punctuation dropped: for fact matching."""
     text = text.lower().replace("’", "'").replace("“", '"').replace("”", '"')
     return " ".join(re.findall(r"[a-z0-9']+", text))
+
+
+# words that open a sentence going on from the one before it ("This shift has ...")
+FOLLOW_ON = {"this", "these", "that", "those", "it", "its", "he", "she", "they", "their", "such"}
+
+
+def opens_with_reference(sentence: str) -> bool:
+    first = sentence.split(None, 1)[0].lower().strip("“\"'") if sentence.split() else ""
+    return first in FOLLOW_ON

@@ -18,7 +18,7 @@ from typing import Iterator
 
 from .answer import Citation, Passage
 from .support import SupportScorer
-from .text import CITATION_RE, content_terms, sentence_spans, sentences
+from .text import CITATION_RE, content_terms, opens_with_reference, sentence_spans, sentences
 
 REFUSAL_RE = re.compile(r"^\W*(i don'?t know|i do not know|i cannot answer|the (documents|sources|context) "
                         r"(don'?t|do not|does not|doesn'?t) (say|contain|mention|provide))", re.IGNORECASE)
@@ -59,12 +59,18 @@ def best_source(sentence: str, passages: list[Passage], scorer: SupportScorer, q
 
 
 def beside_question(sentence: str, passage: str, question: str) -> bool:
-    """Does some sentence of the passage hold both a word the answer brings and a word of the question?"""
+    """Does some sentence of the passage hold both a word the answer brings and a word of the question
+    (or, when it opens with "This", "It", "They" ..., the sentence before it the question's word)?"""
     own, asked = set(content_terms(sentence)), set(content_terms(question))
     new = own - asked
     if not new or not asked:
         return True  # nothing to place: the answer only repeats the question, or the question has no words
-    return any(new & t and asked & t for t in (set(content_terms(s)) for s in sentences(passage)))
+    # a sentence that goes on from the one before it ("This shift has provided a lifeline ...")
+    # is read with it: the question's words ("the pivot to China") are often there
+    sents = sentences(passage)
+    terms = [set(content_terms(s)) for s in sents]
+    return any(new & t and asked & (t | (terms[i - 1] if i and opens_with_reference(sents[i]) else set()))
+               for i, t in enumerate(terms))
 
 
 def split_claims(draft: str) -> list[tuple[str, list[int]]]:

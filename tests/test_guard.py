@@ -194,6 +194,9 @@ def test_a_negation_inside_quotation_marks_negates_nothing():
     assert not negated('a "no limits" partnership') and not negated("the 'no limits' partnership")
     assert negated("Russia's leader didn't say") and negated("It isn't China's 'duet'")
     assert negated("They did not describe it.") and negated("There were no limits.")
+    # "not only ... but also" asserts both halves
+    assert not negated("This shift has not only provided a lifeline but has also enabled the Kremlin to act.")
+    assert negated("This shift has not only failed to help but did not last.")
 
 
 def test_figures_with_thousands_separators_are_found(scorer):
@@ -230,3 +233,19 @@ def test_a_count_asked_for_must_be_in_the_answer(scorer, reply, refused):
         assert "no figure" in a.text and "series" not in shown and a.citations == []
     else:  # held back until the count arrives, then shown together
         assert shown.strip() == a.text and "three joint exercises" in shown and len(a.citations) == 2
+
+
+def test_an_answer_moves_to_a_sentence_that_goes_on_from_the_question_words(scorer):
+    # "This shift" continues the sentence about the pivot, which holds the question's words
+    text = ("Moscow has been forced to pivot towards its eastern neighbor to bolster trade. "
+            "This shift has provided a crucial lifeline for the Russian economy.")
+    passages = make_passages(text)
+    out = verify("It provided a crucial lifeline for the Russian economy.", passages, scorer,
+                 question="What did the pivot do for Moscow?")
+    assert out.unsupported == [] and out.recited and out.text.endswith("[1]")
+    # without the reference, the question's words stand nowhere near the answer's
+    plain = make_passages("Moscow has been forced to pivot towards its eastern neighbor to bolster trade. "
+                          "Crucial lifelines for the Russian economy are rare.")
+    out = verify("It provided a crucial lifeline for the Russian economy.", plain, scorer,
+                 question="What did the pivot do for Moscow?")
+    assert out.unsupported

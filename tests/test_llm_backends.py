@@ -89,6 +89,17 @@ def test_model_refusal_is_a_refusal(server, index_dir):
     assert a.refused and a.citations == [] and a.answerer == "llm"
 
 
+def test_an_answer_made_only_of_invented_specifics_is_a_refusal(server, index_dir):
+    # every sentence brings a figure no passage holds: the documents do not give what was asked,
+    # and quoting the closest passages instead would answer a question they do not answer
+    eng = engine_for(server, index_dir)
+    server.enqueue("The annual trade volume is around $1.5 trillion [1]. It grew by 40% in 2031 [2].")
+    a = eng.ask("What is the annual trade volume between Russia and China?")
+    assert a.refused and a.citations == [] and a.answerer == "llm"
+    assert "1.5" in a.text and "no passage holds" in a.text
+    assert a.unsupported == ["The annual trade volume is around $1.5 trillion.", "It grew by 40% in 2031."]
+
+
 def test_nothing_supported_falls_back_to_quoting(server, index_dir):
     eng = engine_for(server, index_dir)
     server.enqueue("Putin and Xi met on the Moon in 1999 [1]. They played chess [2].")
