@@ -101,8 +101,13 @@ class Support:
             STRICT_SPECIFICS and self.invented)
 
 
-def features(claim: str, passages: list[str], embedder: Embedder, question: str | None = None) -> tuple[np.ndarray, tuple]:
-    """The feature vector (in FEATURES order) and the novel specifics, for one claim."""
+def features(claim: str, passages: list[str], embedder: Embedder, question: str | None = None,
+             context: list[str] | None = None) -> tuple[np.ndarray, tuple]:
+    """The feature vector (in FEATURES order) and the novel specifics, for one claim.
+
+    `context`, the other passages retrieved with these, completes names: "Vladimir Putin" is no
+    new name against a passage that says "Putin" when another passage says "Vladimir Putin"
+    (a model writes people's full names wherever the sources gave them once)."""
     evidence = " ".join(passages)
     ev_terms = content_terms(evidence)
     ev_set, ev_pairs = set(ev_terms), _pairs(ev_terms)
@@ -124,6 +129,8 @@ def features(claim: str, passages: list[str], embedder: Embedder, question: str 
     ev_numbers = figures(evidence) | ev_words  # "20,000" is one figure, two words
     novel_numbers = [n for n in numbers if n not in ev_numbers]
     novel_names = [n for n in names if n not in ev_words and n[:4] not in prefixes]  # "Chinese" ~ "China"
+    if novel_names and context:
+        novel_names = [n for n in novel_names if not completes_name(n, claim, ev_words, context)]
     n_new = len(numbers) + len(names)
     ev_sents = [s for p in passages for s in sentences(p)] or passages or [""]
     # an answer is compared with the passages alone and as a whole statement with its question,
@@ -149,6 +156,20 @@ def features(claim: str, passages: list[str], embedder: Embedder, question: str 
     return x, novel
 
 
+NAME_RUN_RE = re.compile(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)+")
+
+
+def completes_name(name: str, claim: str, ev_words: set[str], context: list[str]) -> bool:
+    """Is `name` (lower-cased) part of a multi-word name in the claim ("Vladimir Putin") that
+    the evidence holds another part of ("putin") and the context holds whole?"""
+    joined = " ".join(context).lower()
+    for run in NAME_RUN_RE.findall(claim):
+        parts = [w.lower() for w in run.split()]
+        if name in parts and any(p in ev_words for p in parts if p != name) and run.lower() in joined:
+            return True
+    return False
+
+
 def quoted(claim: str, passages: list[str]) -> bool:
     """Is the claim (markers and spacing aside) a verbatim part of one passage?"""
     c = normalize(claim)
@@ -163,14 +184,17 @@ class SupportScorer:
         self.model = model or learned.load(MODEL, FEATURES)
         self.threshold = self.model["threshold"] if threshold is None else threshold
 
-    def score(self, sentence: str, passages: list[str], question: str | None = None) -> Support:
+    def score(self, sentence: str, passages: list[str], question: str | None = None,
+              context: list[str] | None = None) -> Support:
+        """`context`: the other passages retrieved with `passages` (see features())."""
         if not passages:
             return Support(0.0, {}, (), threshold=self.threshold)
-        x, novel = features(sentence, passages, self.embedder, question)
+        x, novel = features(sentence, passages, self.embedder, question, context)
         return Support(learned.probability(x, self.model), dict(zip(FEATURES, x.round(4).tolist())), novel,
                        quoted(sentence, passages), self.threshold)
 
-    def supports(self, sentence: str, passages: list[str], question: str | None = None) -> bool:
+    def supports(self, sentence: str, passages: list[str], question: str | None = None,
+                 context: list[str] | None = None) -> bool:
         # a quoted sentence is supported whatever the model says: no need to embed anything
         # (every sentence of an extractive answer is quoted)
-        return quoted(sentence, passages) or self.score(sentence, passages, question).supported()
+        return quoted(sentence, passages) or self.score(sentence, passages, question, context).supported()

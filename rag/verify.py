@@ -53,8 +53,9 @@ def best_source(sentence: str, passages: list[Passage], scorer: SupportScorer, q
     verbatim-quote rule, for the same reason."""
     allowed = [p for p in passages
                if p.number in own or not question or beside_question(sentence, p.text, question)]
+    context = [p.text for p in passages]
     scored = [(s.score, p.number) for p in allowed if p.number not in skip
-              for s in [scorer.score(sentence, [p.text], question)] if s.checked()]
+              for s in [scorer.score(sentence, [p.text], question, context)] if s.checked()]
     return max(scored)[1] if scored else None
 
 
@@ -124,13 +125,14 @@ def verify(draft: str, passages: list[Passage], scorer: SupportScorer, question:
     Markers in the result use `numbering` (a new one by default); so do the citations."""
     numbering = numbering if numbering is not None else Numbering()
     by_number = {p.number: p for p in passages}
+    context = [p.text for p in passages]  # the retrieved passages complete names (rag.support.features)
     kept: list[str] = []
     cited: set[int] = set()
     out = Verified("", [])
     for sentence, numbers in split_claims(draft):
         valid = list(dict.fromkeys(n for n in numbers if n in by_number))
         out.dropped_markers += [n for n in numbers if n not in by_number]
-        if not (valid and scorer.supports(sentence, [by_number[n].text for n in valid], question)):
+        if not (valid and scorer.supports(sentence, [by_number[n].text for n in valid], question, context)):
             other = best_source(sentence, passages, scorer, question, set(valid), set(numbering.of) | cited)
             if other is None:
                 out.unsupported.append(sentence)

@@ -249,3 +249,16 @@ def test_an_answer_moves_to_a_sentence_that_goes_on_from_the_question_words(scor
     out = verify("It provided a crucial lifeline for the Russian economy.", plain, scorer,
                  question="What did the pivot do for Moscow?")
     assert out.unsupported
+
+
+def test_a_full_name_from_another_retrieved_passage_is_no_new_name(scorer):
+    passages = make_passages("The meeting between Vladimir Putin and Xi Jinping took place in Beijing.\n"
+                             "Putin and Xi exchanged rare hugs during the meeting.")
+    # "Vladimir" and "Jinping" are not in passage 2, but passage 1 gives the whole names
+    out = verify("During the meeting, Vladimir Putin and Xi Jinping exchanged rare hugs [2].", passages, scorer)
+    assert out.unsupported == [] and out.text.endswith("[1]")
+    # a name no retrieved passage completes is still new
+    out = verify("During the meeting, Dmitry Putin and Xi exchanged rare hugs [2].", passages, scorer)
+    assert out.unsupported == ["During the meeting, Dmitry Putin and Xi exchanged rare hugs."]
+    s = scorer.score("During the meeting, Vladimir Putin and Xi Jinping exchanged rare hugs.", [passages[1].text])
+    assert set(s.novel) == {"vladimir", "jinping"}  # without the other passages, both are new
