@@ -25,7 +25,8 @@ class RuleScorer:
     def __init__(self, embedder, lex_weight: float = 0.3, threshold: float = 0.6) -> None:
         self.embedder, self.lex_weight, self.threshold = embedder, lex_weight, threshold
 
-    def score(self, sentence: str, passages: list[str], question: str | None = None) -> Support:
+    def score(self, sentence: str, passages: list[str], question: str | None = None,
+              context: list[str] | None = None) -> Support:  # the old rules read neither question nor context
         terms = set(content_terms(sentence))
         evidence = " ".join(passages)
         lexical = len(terms & set(content_terms(evidence))) / len(terms) if terms else 0.0
@@ -42,7 +43,8 @@ class RuleScorer:
         ok = score >= self.threshold and not novel
         return Support(score if ok else min(score, self.threshold - 1e-6), {}, tuple(novel), False, self.threshold)
 
-    def supports(self, sentence: str, passages: list[str], question: str | None = None) -> bool:
+    def supports(self, sentence: str, passages: list[str], question: str | None = None,
+                 context: list[str] | None = None) -> bool:
         return self.score(sentence, passages, question).supported()
 
 
