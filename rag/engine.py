@@ -20,7 +20,7 @@ from .followup import condense_offline
 from .inputs import clean_question
 from .question import analyse, has_type
 from .settings import Settings
-from .support import NEGATION, SupportScorer
+from .support import NAME_RUN, NEGATION, SupportScorer
 from .text import strip_citations
 from .verify import Numbering, complete_sentences, is_refusal, verify
 
@@ -156,7 +156,7 @@ def answer_steps(question: str, *, retriever: Retriever, answerer: Answerer, sco
 
 
 # a figure ("$1.5 trillion", "40%") or a run of capitalised words ("Indian Ocean"), as written
-SPECIFIC_RE = re.compile(r"\$?\d(?:[\d,.]*\d)?%?(?:\s(?:million|billion|trillion))?|[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*")
+SPECIFIC_RE = re.compile(r"\$?\d(?:[\d,.]*\d)?%?(?:\s(?:million|billion|trillion))?|" + NAME_RUN)
 
 
 def invented(removed: list[str], passages: list[Passage], scorer: SupportScorer, question: str) -> list[str]:

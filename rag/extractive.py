@@ -39,8 +39,6 @@ class Params:
     common_share: float = 0.5  # names in more than this share of chunks are the topic, not an answer
 
 
-
-
 @dataclass(frozen=True)
 class Draft:
     text: str

@@ -130,7 +130,8 @@ def features(claim: str, passages: list[str], embedder: Embedder, question: str 
     novel_numbers = [n for n in numbers if n not in ev_numbers]
     novel_names = [n for n in names if n not in ev_words and n[:4] not in prefixes]  # "Chinese" ~ "China"
     if novel_names and context:
-        novel_names = [n for n in novel_names if not completes_name(n, claim, ev_words, context)]
+        joined = " ".join(context).lower()
+        novel_names = [n for n in novel_names if not completes_name(n, claim, ev_words, joined)]
     n_new = len(numbers) + len(names)
     ev_sents = [s for p in passages for s in sentences(p)] or passages or [""]
     # an answer is compared with the passages alone and as a whole statement with its question,
@@ -156,16 +157,17 @@ def features(claim: str, passages: list[str], embedder: Embedder, question: str 
     return x, novel
 
 
-NAME_RUN_RE = re.compile(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)+")
+# a run of capitalised words as written ("Vladimir Putin", "Indian Ocean"); rag.engine reuses it
+NAME_RUN = r"[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*"
+NAME_RUN_RE = re.compile(NAME_RUN)
 
 
-def completes_name(name: str, claim: str, ev_words: set[str], context: list[str]) -> bool:
+def completes_name(name: str, claim: str, ev_words: set[str], context: str) -> bool:
     """Is `name` (lower-cased) part of a multi-word name in the claim ("Vladimir Putin") that
-    the evidence holds another part of ("putin") and the context holds whole?"""
-    joined = " ".join(context).lower()
+    the evidence holds another part of ("putin") and the context (lower-cased) holds whole?"""
     for run in NAME_RUN_RE.findall(claim):
         parts = [w.lower() for w in run.split()]
-        if name in parts and any(p in ev_words for p in parts if p != name) and run.lower() in joined:
+        if name in parts and any(p in ev_words for p in parts if p != name) and run.lower() in context:
             return True
     return False
 
