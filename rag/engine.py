@@ -112,7 +112,7 @@ def answer_steps(question: str, *, retriever: Retriever, answerer: Answerer, sco
             draft = Draft(result.text or " ".join(kept), refused=result.refused)
             result.citations = [cited[n] for n in sorted(cited)]
             if held and not result.refused:
-                draft = refusal(asked, f"no supported sentence gives {TYPE_REASON[info.answer_type]}")
+                draft = refusal(asked, f"the supported sentences give {TYPE_REASON[info.answer_type]}")
                 result.citations = []
         else:
             draft = answerer.draft(asked, passages)
