@@ -21,7 +21,7 @@ from .inputs import clean_question
 from .question import analyse, has_type
 from .settings import Settings
 from .support import NAME_RUN, NEGATION, SupportScorer
-from .text import strip_citations
+from .text import content_terms, strip_citations
 from .verify import Numbering, complete_sentences, is_refusal, verify
 
 OFFLINE_NOTICE = ("Offline extractive mode: answers are sentences quoted from the documents. "
@@ -163,17 +163,27 @@ def invented(removed: list[str], passages: list[Passage], scorer: SupportScorer,
     """The names and figures, as written, that the removed sentences brought and no retrieved passage
     holds, when every removed sentence brought one; else []. A model that answers only with specifics
     the documents lack ("around $1.5 trillion" for a trade volume no passage gives) found no answer
-    in them, and quoting the closest passages instead would answer a question they do not answer. A
-    sentence removed without one (a right answer cited to the wrong source, a paraphrase the checker
-    doubted) leaves the fallback to quote."""
+    in them, and quoting the closest passages instead would answer a question they do not answer.
+    A removed sentence that only restates its question ("China sent troops to Ukraine." for "Why did
+    China send troops to Ukraine?") counts too, as itself: the premise the model took from the
+    question is what no passage holds. A sentence removed without either (a right answer cited to
+    the wrong source, a paraphrase the checker doubted) leaves the fallback to quote."""
     texts = [p.text for p in passages]
-    found = [scorer.score(s, texts, question) for s in removed]
-    if not found or not all(s.invented for s in found):
+    premises = [s for s in removed if restates(s, question)]
+    found = [scorer.score(s, texts, question) for s in removed if s not in premises]
+    if not removed or not all(s.invented for s in found):
         return []
     novel = {n for s in found for n in s.novel if n != NEGATION}
-    spans = [m.group() for s in removed for m in SPECIFIC_RE.finditer(s)]
+    spans = [m.group() for s in removed if s not in premises for m in SPECIFIC_RE.finditer(s)]
     written = [x for x in spans if novel & {w.lower().strip(".,$%") for w in x.split()}]
+    written += [f"“{s.rstrip('.!?')}”" for s in premises]
     return list(dict.fromkeys(written)) or sorted(novel)
+
+
+def restates(sentence: str, question: str) -> bool:
+    """Are all the sentence's content words the question's?"""
+    own = content_terms(sentence)
+    return bool(own) and set(own) <= set(content_terms(question))
 
 
 def _fall_back(asked, passages, fallback, scorer, failed: Answer, notice: str, t0: float):

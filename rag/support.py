@@ -29,7 +29,7 @@ import numpy as np
 
 from . import learned
 from .embedding import Embedder
-from .text import content_terms, normalize, sentences, words
+from .text import content_terms, normalize, sentences, stem, words
 
 MODEL = "support.json"
 
@@ -111,7 +111,21 @@ def features(claim: str, passages: list[str], embedder: Embedder, question: str 
     evidence = " ".join(passages)
     ev_terms = content_terms(evidence)
     ev_set, ev_pairs = set(ev_terms), _pairs(ev_terms)
-    terms = content_terms(claim)
+    ev_words = set(words(evidence)) | set(ev_terms)
+    prefixes = {w[:4] for w in ev_words}
+    # names and figures are asked of the passages even when the question has them: a question can
+    # carry a false premise ("What did Wang Yi say about ...?"), and repeating it supports nothing
+    numbers, names = specifics(claim)
+    ev_numbers = figures(evidence) | ev_words  # "20,000" is one figure, two words
+    novel_numbers = [n for n in numbers if n not in ev_numbers]
+    novel_names = [n for n in names if n not in ev_words and n[:4] not in prefixes]  # "Chinese" ~ "China"
+    completed: set[str] = set()
+    if novel_names and context:
+        joined = " ".join(context).lower()
+        completed = {n for n in novel_names if completes_name(n, claim, ev_words, joined)}
+        novel_names = [n for n in novel_names if n not in completed]
+    # a name part the context completes ("Vladimir" of "Vladimir Putin") is no missing wording either
+    terms = [t for t in content_terms(claim) if t not in {stem(n) for n in completed}]
     asked = set(content_terms(question)) if question else set()
     new = [t for t in terms if t not in asked]
     if not new:  # the answer only restates the question ("China sent troops to Ukraine."): check it whole
@@ -121,17 +135,6 @@ def features(claim: str, passages: list[str], embedder: Embedder, question: str 
     # word pairs the answer brings ("Mumbai based", "started first") must stand together in the passages
     pairs = [p for p in _pairs(terms) if not (p[0] in asked and p[1] in asked)]
     bigram = sum(p in ev_pairs for p in pairs) / len(pairs) if pairs else lex_new  # one word: its own share
-    ev_words = set(words(evidence)) | set(ev_terms)
-    prefixes = {w[:4] for w in ev_words}
-    # names and figures are asked of the passages even when the question has them: a question can
-    # carry a false premise ("What did Wang Yi say about ...?"), and repeating it supports nothing
-    numbers, names = specifics(claim)
-    ev_numbers = figures(evidence) | ev_words  # "20,000" is one figure, two words
-    novel_numbers = [n for n in numbers if n not in ev_numbers]
-    novel_names = [n for n in names if n not in ev_words and n[:4] not in prefixes]  # "Chinese" ~ "China"
-    if novel_names and context:
-        joined = " ".join(context).lower()
-        novel_names = [n for n in novel_names if not completes_name(n, claim, ev_words, joined)]
     n_new = len(numbers) + len(names)
     ev_sents = [s for p in passages for s in sentences(p)] or passages or [""]
     # an answer is compared with the passages alone and as a whole statement with its question,

@@ -262,3 +262,10 @@ def test_a_full_name_from_another_retrieved_passage_is_no_new_name(scorer):
     assert out.unsupported == ["During the meeting, Dmitry Putin and Xi exchanged rare hugs."]
     s = scorer.score("During the meeting, Vladimir Putin and Xi Jinping exchanged rare hugs.", [passages[1].text])
     assert set(s.novel) == {"vladimir", "jinping"}  # without the other passages, both are new
+    # nor are their words missing wording: cited to the passage that gives only the surnames,
+    # the sentence is held word for word once the context completes them
+    claim = "During the meeting, Vladimir Putin and Xi Jinping exchanged rare hugs."
+    alone = scorer.score(claim, [passages[1].text])
+    completed = scorer.score(claim, [passages[1].text], context=[p.text for p in passages])
+    assert alone.features["lex_all"] < 1.0 and completed.features["lex_all"] == 1.0
+    assert completed.score > alone.score

@@ -100,6 +100,24 @@ def test_an_answer_made_only_of_invented_specifics_is_a_refusal(server, index_di
     assert a.unsupported == ["The annual trade volume is around $1.5 trillion.", "It grew by 40% in 2031."]
 
 
+def test_an_answer_that_only_restates_a_false_premise_is_a_refusal(server, index_dir):
+    # the model took the question's premise for a fact; no passage holds it, so quoting the
+    # closest passages (about China's neutral stance) would answer a question nobody asked
+    eng = engine_for(server, index_dir)
+    server.enqueue("China sent troops to Ukraine [1].")
+    a = eng.ask("Why did China send troops to Ukraine?")
+    assert a.refused and a.citations == [] and a.answerer == "llm" and not a.notice
+    assert a.unsupported == ["China sent troops to Ukraine."]
+
+
+def test_restating_is_every_content_word_from_the_question():
+    from rag.engine import restates
+
+    assert restates("China sent troops to Ukraine.", "Why did China send troops to Ukraine?")
+    assert not restates("China sent troops to Ukraine to help Russia.", "Why did China send troops to Ukraine?")
+    assert not restates("", "Why did China send troops to Ukraine?")
+
+
 def test_nothing_supported_falls_back_to_quoting(server, index_dir):
     eng = engine_for(server, index_dir)
     server.enqueue("Putin and Xi met on the Moon in 1999 [1]. They played chess [2].")
