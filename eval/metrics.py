@@ -11,7 +11,7 @@ import re
 from collections import Counter
 
 from rag.support import SupportScorer
-from rag.text import normalize, strip_citations
+from rag.text import normalize, stem, strip_citations
 from rag.verify import split_claims
 
 
@@ -39,8 +39,14 @@ def retrieval_scores(item, passages, source: str) -> dict:
 
 
 def fact_found(fact: str, answer: str) -> bool:
-    text = f" {normalize(answer)} "
-    return any(f" {normalize(alt)} " in text for alt in fact.split("|") if normalize(alt))
+    """Does the answer hold one of the fact's alternatives ("hug | embrace"), as whole words compared
+    by their stems, so that "hug" is found in "rare hugs" and "drill" in "naval drills"?"""
+    text = f" {_stems(answer)} "
+    return any(f" {_stems(alt)} " in text for alt in fact.split("|") if _stems(alt))
+
+
+def _stems(text: str) -> str:
+    return " ".join(stem(w) for w in normalize(text).split())
 
 
 def key_fact_score(item, answer_text: str) -> float:

@@ -41,6 +41,11 @@ def test_fact_matching_uses_word_boundaries_and_alternatives():
     assert metrics.fact_found("hugs | embrace", "a rare embrace")
     assert not metrics.fact_found("Xi", "Xinjiang was not mentioned")
     assert metrics.fact_found("U.S.-led", "the U.S.-led system")
+    # words are compared by their stems: a plural or another form of the fact's word is the fact
+    assert metrics.fact_found("hug | embrace", "They exchanged rare hugs. [1]")
+    assert metrics.fact_found("naval drill", "joint naval drills")
+    assert not metrics.fact_found("hug", "Hughes was there")
+    assert not metrics.fact_found("naval drills", "drills at naval bases")
 
 
 def test_token_f1():
