@@ -69,7 +69,7 @@ def answer_steps(question: str, *, retriever: Retriever, answerer: Answerer, sco
     the answerer fails (BackendUnavailable) or the guard removes every sentence,
     `fallback` (the extractive answerer) answers instead and Answer.notice says so,
     unless every removed sentence brought a name or figure no passage holds: then the
-    answer is a refusal (invented() below).
+    answer is a refusal (invented() below). So is an answer whose first sentence did.
     """
     question = clean_question(question)
     asked = standalone or question
@@ -98,6 +98,11 @@ def answer_steps(question: str, *, retriever: Retriever, answerer: Answerer, sco
                 verify_s += time.perf_counter() - tv
                 result.unsupported += checked.unsupported
                 result.recited += checked.recited
+                if i == 0 and not checked.citations and invented(checked.unsupported, passages, scorer, asked):
+                    # the lead sentence, the model's direct answer, gave a name or figure no passage
+                    # holds ("Dmitry Peskov said ..."): what follows goes on from an answer the
+                    # documents lack, and on its own would pass for one; the answer is a refusal
+                    break
                 if checked.citations:
                     kept.append(checked.text)
                     cited.update((c.number, c) for c in checked.citations)
