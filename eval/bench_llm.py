@@ -1,12 +1,14 @@
 """Generated answers side by side: our pipeline with the LLM answerer against stock LlamaIndex CitationQueryEngine.
 
-    python -m eval.bench_llm --serve qwen1.5b [--split dev|test] [--limit N] [--no-stock]
+    python -m eval.bench_llm --serve qwen1.5b [--split dev|test] [--suite article|docs] [--limit N] [--no-stock]
     RAG_LLM_BASE_URL=http://127.0.0.1:PORT/v1 RAG_LLM_MODEL=NAME python -m eval.bench_llm
     python -m eval.bench_llm --base-url http://127.0.0.1:PORT/v1 --model NAME
 
 Both pipelines use the same model on the same OpenAI-compatible server, through
 the same llama-index OpenAILike client (temperature 0, 400 tokens at most), over
-the same article (seeds/):
+the same documents: the article (seeds/) and its golden set, or with --suite docs
+the article with the twelve news documents of eval/docs.py and their questions
+(eval/docs_golden.jsonl, split by document):
 
   ours   rag.engine.Engine, answerer "llm": hybrid retrieval (RAG_TOP_K, default
          4), the prompts in rag/prompts/, the citation guard on every streamed
@@ -22,7 +24,8 @@ mention"), what the guard did (sentences generated, kept, removed; a fallback
 when Answer.notice says "instead"), the time to the first sentence (ours: the
 first *verified* sentence; stock: its first complete sentence, unchecked) and the
 total time. Questions alternate between the pipelines. Writes
-eval/results/bench_llm_<split>.json (or --out) and prints p50/p95 and ratios.
+eval/results/bench_llm_<split>.json (bench_llm_docs_<split>.json with --suite docs;
+or --out) and prints p50/p95 and ratios.
 --serve NAME starts `rag serve-llm --model NAME`'s server for the run and stops it.
 On a 2-core CPU a full split with qwen1.5b takes on the order of an hour.
 """
@@ -184,7 +187,7 @@ def ratio(a: float, b: float) -> float | None:
 def print_table(results: dict, out=sys.stdout) -> None:
     o, s = results["ours"], results["stock"]
     cfg = results["config"]
-    print(f"\n{cfg['model']} at {cfg['base_url']}, split {cfg['split']}, {o['questions']} questions "
+    print(f"\n{cfg['model']} at {cfg['base_url']}, {cfg.get('suite', 'article')} {cfg['split']} split, {o['questions']} questions "
           f"({cfg['answerable']} answerable)", file=out)
     t = s or o  # --no-stock: our side only (the other column is not printed)
     rows = [
@@ -212,7 +215,22 @@ def print_table(results: dict, out=sys.stdout) -> None:
               f"carry a [n]; {s['errors']} errors", file=out)
 
 
-def run(base_url: str, model: str, split: str, limit: int | None, timeout: float, stock_side: bool = True) -> dict:
+SUITES = ("article", "docs")
+
+
+def corpus(suite: str, split: str, folder: Path, seeds: Path) -> tuple[list, Path]:
+    """The suite's questions of the split and the folder of documents to index (written into
+    `folder` for docs)."""
+    if suite == "docs":
+        from .docs import DOCS_GOLDEN, write_corpus
+
+        write_corpus(folder, seeds)
+        return golden.questions(split, DOCS_GOLDEN), folder
+    return golden.questions(split), seeds
+
+
+def run(base_url: str, model: str, split: str, limit: int | None, timeout: float, stock_side: bool = True,
+        suite: str = "article") -> dict:
     from llama_index.core.query_engine import CitationQueryEngine
 
     from rag.engine import Engine
@@ -220,13 +238,14 @@ def run(base_url: str, model: str, split: str, limit: int | None, timeout: float
 
     from .baseline import PlainLlamaIndex
 
-    items = golden.questions(split)[:limit] if limit else golden.questions(split)
     with tempfile.TemporaryDirectory(prefix="rag-bench-llm-") as tmp:
-        settings = Settings.from_env().with_(data_dir=Path(tmp) / "ours", answerer="llm", llm_base_url=base_url,
-                                             llm_model=model, llm_timeout=timeout)
+        items, documents = corpus(suite, split, Path(tmp) / "docs", Settings.from_env().seeds_dir)
+        items = items[:limit] if limit else items
+        settings = Settings.from_env().with_(data_dir=Path(tmp) / "ours", seeds_dir=documents, answerer="llm",
+                                             llm_base_url=base_url, llm_model=model, llm_timeout=timeout)
         engine = Engine(settings)
         llm = engine.llm._llm  # one OpenAILike for both: same model, temperature, token limit, timeout
-        seeds = sorted(settings.seeds_dir.glob("*.txt")) + sorted(settings.seeds_dir.glob("*.md"))
+        seeds = sorted(documents.glob("*.txt")) + sorted(documents.glob("*.md"))
         plain = PlainLlamaIndex(seeds, Path(tmp) / "baseline")
         stock = CitationQueryEngine.from_args(plain.index, llm=llm, similarity_top_k=STOCK_TOP_K, streaming=True)
         # warm-up, untimed: embedding and guard models loaded, the model's weights paged in
@@ -242,7 +261,7 @@ def run(base_url: str, model: str, split: str, limit: int | None, timeout: float
                          "key_facts_expected": list(item.key_facts),
                          "ours": ask_ours(engine, item, drafts)}
                         | ({"stock": ask_stock(stock, item)} if stock_side else {}))
-        config = {"split": split, "limit": limit, "questions": len(items),
+        config = {"suite": suite, "split": split, "limit": limit, "questions": len(items),
                   "answerable": sum(i.answerable for i in items), "base_url": base_url, "model": model,
                   "ours_top_k": settings.top_k, "stock_top_k": STOCK_TOP_K, "timeout_s": timeout,
                   "stock": "llama_index CitationQueryEngine.from_args(plain index, similarity_top_k=3, streaming=True)",
@@ -262,6 +281,9 @@ def main(argv: list[str] | None = None) -> int:
 
     p = argparse.ArgumentParser(prog="python -m eval.bench_llm", description=__doc__.split("\n\n")[0])
     p.add_argument("--split", choices=golden.SPLITS, default="dev")
+    p.add_argument("--suite", choices=SUITES, default="article",
+                   help="article: the seed article's golden set (default); docs: the article with twelve other "
+                        "news documents and their questions")
     p.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N questions")
     p.add_argument("--base-url", default=os.environ.get("RAG_LLM_BASE_URL"), help="default: RAG_LLM_BASE_URL")
     p.add_argument("--model", default=os.environ.get("RAG_LLM_MODEL"), help="default: RAG_LLM_MODEL")
@@ -276,7 +298,8 @@ def main(argv: list[str] | None = None) -> int:
         p.error("--limit must be at least 1")
     if not args.serve and not args.base_url:
         p.error("give --serve NAME, or --base-url/--model (or set RAG_LLM_BASE_URL and RAG_LLM_MODEL)")
-    out = args.out or EVAL_DIR / "results" / f"bench_llm_{args.split}.json"
+    prefix = "bench_llm" if args.suite == "article" else f"bench_llm_{args.suite}"
+    out = args.out or EVAL_DIR / "results" / f"{prefix}_{args.split}.json"
     with ExitStack() as stack:
         base_url, model = args.base_url, args.model
         if args.serve:
@@ -292,7 +315,8 @@ def main(argv: list[str] | None = None) -> int:
             base_url, model = server.base_url, chosen.alias
         if not model:
             p.error("--model (or RAG_LLM_MODEL) is needed with --base-url")
-        results = run(base_url, model, args.split, args.limit, args.timeout, stock_side=not args.no_stock)
+        results = run(base_url, model, args.split, args.limit, args.timeout, stock_side=not args.no_stock,
+                      suite=args.suite)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print_table(results)

@@ -20,8 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import golden
-from .bench_llm import ask_ours, summarize
+from .bench_llm import ask_ours, corpus, summarize
 
 KEYS = ("key_fact_accuracy", "negative_rejection", "false_refusal", "sentences_generated", "sentences_kept",
         "sentences_removed", "fallbacks_quoting", "fallbacks_refusing")
@@ -46,13 +45,16 @@ def replay(results: dict, models: dict[str, dict | None]) -> dict:
     from rag.settings import Settings
     from rag.support import SupportScorer
 
-    split = results["config"]["split"]
-    items = {i.id: i for i in golden.questions(split)}
+    config = results["config"]
     rows = [r for r in results["items"] if r["ours"].get("draft") is not None]
     drafts = {r["question"]: r["ours"]["draft"] for r in rows}
-    out = {"source": results["config"], "replayed": len(rows), "skipped (no draft recorded)": len(results["items"]) - len(rows)}
+    out = {"source": config, "replayed": len(rows), "skipped (no draft recorded)": len(results["items"]) - len(rows)}
     with tempfile.TemporaryDirectory(prefix="rag-replay-") as tmp:
-        settings = Settings.from_env().with_(data_dir=Path(tmp), answerer="llm", llm_base_url="http://127.0.0.1:9/v1")
+        questions, documents = corpus(config.get("suite", "article"), config["split"], Path(tmp) / "docs",
+                                      Settings.from_env().seeds_dir)
+        items = {i.id: i for i in questions}
+        settings = Settings.from_env().with_(data_dir=Path(tmp) / "index", seeds_dir=documents, answerer="llm",
+                                             llm_base_url="http://127.0.0.1:9/v1")
         engine = Engine(settings)
         engine._llm = Replay(drafts)
         for name, model in models.items():

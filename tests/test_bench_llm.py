@@ -71,3 +71,18 @@ def test_the_models_raw_drafts_are_recorded_as_they_stream():
     assert "".join(llm.stream("Where?", [])) == "Beijing [1]."
     assert list(llm.stream("Again?", [])) == ["Bei", "jing [1]."]
     assert drafts == ["Beijing [1].", "Beijing [1]."]
+
+
+def test_the_docs_suite_indexes_the_article_with_the_other_documents(tmp_path):
+    from eval.bench_llm import corpus
+    from rag.settings import Settings
+
+    seeds = Settings.from_env().seeds_dir
+    items, folder = corpus("docs", "test", tmp_path / "docs", seeds)
+    names = sorted(p.name for p in folder.glob("*.txt"))
+    assert folder == tmp_path / "docs" and len(names) == 13 and "putin-xi-beijing.txt" in names
+    assert items and all(i.id.startswith("d") and i.split == "test" for i in items)
+    assert any(not i.answerable for i in items)
+    items, folder = corpus("article", "dev", tmp_path / "unused", seeds)
+    assert folder == seeds and all(i.id.startswith("q") and i.split == "dev" for i in items)
+    assert not (tmp_path / "unused").exists()
