@@ -82,6 +82,9 @@ def has_type(sentence: str, kind: str, question: QuestionInfo, common=lambda nam
         if counted:  # "how many hugs": a count must stand just before "hugs" ("dengue cases": or "cases")
             targets = {stem(w) for w in counted.groups() if w and w not in STOPWORDS}
             toks = words(sentence)
+            if toks and all(re.fullmatch(r"\d[\d,.]*", x) or x in COUNT_WORDS + MAGNITUDE_WORDS or x in STOPWORDS
+                            for x in toks) and not all(x in STOPWORDS for x in toks):
+                return True  # the bare count ("33", "about five"): the question says what it counts
             return any(stem(t) in targets and any(re.fullmatch(r"\d[\d,.]*", x) or x in COUNT_WORDS + MAGNITUDE_WORDS
                                                   for x in toks[max(0, i - 3):i])
                        for i, t in enumerate(toks))

@@ -34,6 +34,7 @@ from .text import content_terms, normalize, sentences, stem, words
 MODEL = "support.json"
 
 NUMBER_RE = re.compile(r"\b\d[\d,.]*\b")
+GLUED_RE = re.compile(r"(\d)([a-zA-Z])")  # "446million" -> "446 million"
 COUNT_RE = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
                       r"thousands?|millions?|billions?|trillions?)\b", re.IGNORECASE)
 NEGATION_RE = re.compile(r"\b(no|not|never|none|nor|neither|without|cannot)\b|n't\b", re.IGNORECASE)
@@ -64,7 +65,9 @@ def negated(text: str) -> bool:
 
 
 def figures(text: str) -> set[str]:
-    """Numbers ("20,000" as "20000") and count words, lower-cased."""
+    """Numbers ("20,000" as "20000") and count words, lower-cased; a number written against its
+    unit or magnitude ("£446million", "350-ft" aside) is the number and the word ("446", "million")."""
+    text = GLUED_RE.sub(r"\1 \2", text)
     return {n.rstrip(".,").replace(",", "") for n in NUMBER_RE.findall(text)} | {w.lower() for w in COUNT_RE.findall(text)}
 
 

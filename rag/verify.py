@@ -28,6 +28,16 @@ def is_refusal(text: str) -> bool:
     return bool(REFUSAL_RE.match(text))
 
 
+# what is left of a sentence whose markers stood for words ("The handlers are [1], [2] and [3]."):
+# empty list slots, or a conjunction or article with nothing after it
+HOLLOW_RE = re.compile(r",\s*,|\b(and|or|the|a|an|of|namely|including)\W*$", re.IGNORECASE)
+
+
+def hollow(sentence: str) -> bool:
+    """Did the markers, once dropped, take words the sentence needs with them?"""
+    return bool(HOLLOW_RE.search(sentence))
+
+
 @dataclass
 class Verified:
     text: str
@@ -132,6 +142,9 @@ def verify(draft: str, passages: list[Passage], scorer: SupportScorer, question:
     for sentence, numbers in split_claims(draft):
         valid = list(dict.fromkeys(n for n in numbers if n in by_number))
         out.dropped_markers += [n for n in numbers if n not in by_number]
+        if numbers and hollow(sentence):  # a model that listed sources where the answer's names belong says nothing
+            out.unsupported.append(sentence)
+            continue
         if not (valid and scorer.supports(sentence, [by_number[n].text for n in valid], question, context)):
             other = best_source(sentence, passages, scorer, question, set(valid), set(numbering.of) | cited)
             if other is None:

@@ -206,6 +206,13 @@ def test_figures_with_thousands_separators_are_found(scorer):
     assert scorer.score("Power was cut to 30,000 homes.", passage).invented
 
 
+def test_a_figure_written_against_its_magnitude_is_the_same_figure(scorer):
+    passage = ["RBS lost £446million in the first three months of the year."]
+    s = scorer.score("The Royal Bank of Scotland lost £446 million in the first three months of the year.", passage)
+    assert "446" not in s.novel and "446 million" not in s.novel
+    assert "447" in scorer.score("RBS lost £447 million in the first three months.", passage).novel
+
+
 def test_an_invented_name_is_unsupported_however_close_the_rest(scorer):
     passage = ["The meeting between Putin and Xi in Beijing was a pivotal moment in their partnership."]
     claim = "Dmitry Medvedev said the meeting between Putin and Xi in Beijing was a pivotal moment."
@@ -233,6 +240,18 @@ def test_a_count_asked_for_must_be_in_the_answer(scorer, reply, refused):
         assert "the supported sentences give no figure" in a.text and "series" not in shown and a.citations == []
     else:  # held back until the count arrives, then shown together
         assert shown.strip() == a.text and "three joint exercises" in shown and len(a.citations) == 2
+
+
+def test_a_bare_count_answers_how_many(scorer):
+    from rag.engine import AnswerStream, answer_steps
+
+    passages = make_passages("Russia and China held a series of joint exercises.\n"
+                             "They held three joint exercises in the Pacific last year.")
+    stream = AnswerStream(answer_steps("How many joint exercises did Russia and China hold?",
+                                       retriever=ListRetriever(passages), answerer=StreamingAnswerer("Three [2]."),
+                                       scorer=scorer))
+    shown = "".join(stream)
+    assert not stream.answer.refused and shown.strip() == "Three. [1]"
 
 
 def test_an_answer_moves_to_a_sentence_that_goes_on_from_the_question_words(scorer):
@@ -269,3 +288,12 @@ def test_a_full_name_from_another_retrieved_passage_is_no_new_name(scorer):
     completed = scorer.score(claim, [passages[1].text], context=[p.text for p in passages])
     assert alone.features["lex_all"] < 1.0 and completed.features["lex_all"] == 1.0
     assert completed.score > alone.score
+
+
+def test_markers_standing_for_names_leave_nothing_to_show(scorer):
+    passages = make_passages("Two supervisors and three baggage handlers were sacked by the airline.")
+    out = verify("The baggage handlers who were sacked are [1], [2], and [3].", passages, scorer,
+                 question="What are the names of the baggage handlers who were sacked?")
+    assert out.text == "" and out.unsupported == ["The baggage handlers who were sacked are,, and."]
+    out = verify("Two supervisors and three baggage handlers were sacked [1], [2].", passages, scorer)
+    assert out.unsupported == [] and out.text.endswith("[1]")
