@@ -239,10 +239,11 @@ def run(base_url: str, model: str, split: str, limit: int | None, timeout: float
     from .baseline import PlainLlamaIndex
 
     with tempfile.TemporaryDirectory(prefix="rag-bench-llm-") as tmp:
-        items, documents = corpus(suite, split, Path(tmp) / "docs", Settings.from_env().seeds_dir)
+        env = Settings.from_env()
+        items, documents = corpus(suite, split, Path(tmp) / "docs", env.seeds_dir)
         items = items[:limit] if limit else items
-        settings = Settings.from_env().with_(data_dir=Path(tmp) / "ours", seeds_dir=documents, answerer="llm",
-                                             llm_base_url=base_url, llm_model=model, llm_timeout=timeout)
+        settings = env.with_(data_dir=Path(tmp) / "ours", seeds_dir=documents, answerer="llm",
+                             llm_base_url=base_url, llm_model=model, llm_timeout=timeout)
         engine = Engine(settings)
         llm = engine.llm._llm  # one OpenAILike for both: same model, temperature, token limit, timeout
         seeds = sorted(documents.glob("*.txt")) + sorted(documents.glob("*.md"))

@@ -79,6 +79,7 @@ def answer_steps(question: str, *, retriever: Retriever, answerer: Answerer, sco
     result = Answer("", question=asked, passages=passages, answerer=answerer.name)
     numbering = Numbering()  # sources numbered [1], [2] ... in the order the answer cites them
     verify_s = 0.0
+    novel: list[str] = []  # what an invented first sentence gave (invented() below)
     try:
         if not passages:
             draft = refusal(asked, "nothing is indexed")
@@ -98,11 +99,13 @@ def answer_steps(question: str, *, retriever: Retriever, answerer: Answerer, sco
                 verify_s += time.perf_counter() - tv
                 result.unsupported += checked.unsupported
                 result.recited += checked.recited
-                if i == 0 and not checked.citations and invented(checked.unsupported, passages, scorer, asked):
-                    # the lead sentence, the model's direct answer, gave a name or figure no passage
-                    # holds ("Dmitry Peskov said ..."): what follows goes on from an answer the
-                    # documents lack, and on its own would pass for one; the answer is a refusal
-                    break
+                if i == 0 and not checked.citations:
+                    novel = invented(checked.unsupported, passages, scorer, asked)
+                    if novel:
+                        # the lead sentence, the model's direct answer, gave a name or figure no passage
+                        # holds ("Dmitry Peskov said ..."): what follows goes on from an answer the
+                        # documents lack, and on its own would pass for one; the answer is a refusal
+                        break
                 if checked.citations:
                     kept.append(checked.text)
                     cited.update((c.number, c) for c in checked.citations)
@@ -140,7 +143,7 @@ def answer_steps(question: str, *, retriever: Retriever, answerer: Answerer, sco
                          "verify": verify_s * 1e3}
     result.text, result.refused = draft.text, draft.refused
     if not result.refused and not result.citations:  # the guard removed every sentence
-        novel = invented(result.unsupported, passages, scorer, asked)
+        novel = novel or invented(result.unsupported, passages, scorer, asked)  # lead already judged: not again
         if novel:  # the model had to make up what it was asked for: the documents do not hold it
             # the offline judge's reason when it refuses too ("they never mention Wang Yi") says more
             offline = fallback.draft(asked, passages) if fallback is not None else None

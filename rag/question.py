@@ -82,12 +82,9 @@ def has_type(sentence: str, kind: str, question: QuestionInfo, common=lambda nam
         if counted:  # "how many hugs": a count must stand just before "hugs" ("dengue cases": or "cases")
             targets = {stem(w) for w in counted.groups() if w and w not in STOPWORDS}
             toks = words(sentence)
-            if toks and all(re.fullmatch(r"\d[\d,.]*", x) or x in COUNT_WORDS + MAGNITUDE_WORDS or x in STOPWORDS
-                            for x in toks) and not all(x in STOPWORDS for x in toks):
+            if toks and all(is_count(x) or x in STOPWORDS for x in toks) and any(map(is_count, toks)):
                 return True  # the bare count ("33", "about five"): the question says what it counts
-            return any(stem(t) in targets and any(re.fullmatch(r"\d[\d,.]*", x) or x in COUNT_WORDS + MAGNITUDE_WORDS
-                                                  for x in toks[max(0, i - 3):i])
-                       for i, t in enumerate(toks))
+            return any(stem(t) in targets and any(map(is_count, toks[max(0, i - 3):i])) for i, t in enumerate(toks))
         return bool(re.search(r"\d", sentence)) or any(re.search(rf"\b{w}\b", low) for w in MAGNITUDE_WORDS)
     if kind == "date":
         if MONTH_CAPS_RE.search(sentence) or AGO_RE.search(low):
@@ -99,6 +96,11 @@ def has_type(sentence: str, kind: str, question: QuestionInfo, common=lambda nam
         body = sentence.split(None, 1)[1] if " " in sentence else ""
         return any(w.lower() not in asked and not common(w) for n in names(body) for w in n.split())
     return True
+
+
+def is_count(word: str) -> bool:
+    """A figure ("33", "20,000") or a count or magnitude word ("five", "million"), lower-cased."""
+    return bool(re.fullmatch(r"\d[\d,.]*", word)) or word in COUNT_WORDS or word in MAGNITUDE_WORDS
 
 
 PLACE_PREPOSITIONS = {"in", "at", "to", "near", "from", "inside", "outside", "across"}
