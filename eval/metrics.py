@@ -2,7 +2,8 @@
 
 Each function takes plain values (items, answers, passages) and returns
 numbers in [0, 1] (latency in ms), so the baseline and our pipeline are scored
-by the same code.
+by the same code; summarize gathers them for a list of (item, answer) records,
+as every suite of the harness reports them.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from rag.support import SupportScorer
+from rag.guard.support import SupportScorer
 from rag.text import normalize, stem, strip_citations
-from rag.verify import split_claims
+from rag.guard.verify import split_claims
 
 
 def span_ranges(spans, source: str) -> list[tuple[int, int]]:
@@ -126,3 +127,48 @@ def flatten(d: dict, prefix: str = "") -> dict[str, float]:
         elif isinstance(v, (int, float)) and not isinstance(v, bool):
             out[key] = float(v)
     return out
+
+
+def summarize(records: list[tuple], sources: dict[str, str], scorer) -> dict:
+    """records: (item, answer) pairs -> nested metrics, as results.json holds them."""
+    retrieval, facts, f1s, cites = [], [], [], []
+    answerable = [(i, a) for i, a in records if i.answerable]
+    unanswerable = [(i, a) for i, a in records if not i.answerable]
+    for item, ans in records:
+        src = sources.get(ans.passages[0].source, "") if ans.passages else next(iter(sources.values()), "")
+        if item.answerable:
+            r = retrieval_scores(item, ans.passages, src)
+            if r:
+                retrieval.append(r)
+            facts.append(0.0 if ans.refused else key_fact_score(item, ans.text))
+            f1s.append(0.0 if ans.refused else token_f1(ans.text, item.reference_answer))
+        if not ans.refused:
+            cites.append(citation_scores(ans, sources, scorer))
+    total = lambda key: sum(c[key] for c in cites)  # noqa: E731
+    kept = sum(len(split_claims(a.text)) for _, a in records if not a.refused and a.answerer == "llm")
+    latencies = {stage: [a.timings_ms[stage] for _, a in records if stage in a.timings_ms]
+                 for stage in ("retrieve", "answer", "verify", "total")}
+    return {
+        "count": {"questions": len(records), "answerable": len(answerable), "unanswerable": len(unanswerable)},
+        "retrieval": {"hit_rate": mean(r["hit"] for r in retrieval),
+                      "mean_passage_chars": mean(len(p.text) for _, a in records for p in a.passages),
+                      "mrr": mean(r["rr"] for r in retrieval),
+                      "recall": mean(r["recall"] for r in retrieval)},
+        "answers": {"key_fact_accuracy": mean(facts), "token_f1": mean(f1s),
+                    "all_facts_rate": mean(f == 1.0 for f in facts),
+                    # long answers find key facts more easily: show the length beside them
+                    "mean_words": mean(len(strip_citations(a.text).split()) for _, a in records if not a.refused)},
+        "refusal": {"negative_rejection": mean(a.refused for _, a in unanswerable),
+                    "false_refusal": mean(a.refused for _, a in answerable)},
+        "citations": {"validity": total("valid") / total("markers") if total("markers") else 0.0,
+                      "recall": total("supported") / total("sentences") if total("sentences") else 0.0,
+                      "precision": total("needed") / total("citations") if total("citations") else 0.0},
+        # what the citation guard did to generated answers (all zero for the extractive answerer)
+        "guard": {"sentences_kept": kept, "sentences_removed": sum(len(a.unsupported) for _, a in records),
+                  "fallbacks": sum("instead" in a.notice for _, a in records),
+                  "verify_p50_ms": percentile(latencies["verify"], 0.5)},
+        "latency": {"p50_ms": percentile(latencies["total"], 0.5),
+                    "p95_ms": percentile(latencies["total"], 0.95),
+                    "stages": {s: {"p50_ms": percentile(v, 0.5), "p95_ms": percentile(v, 0.95)}
+                               for s, v in latencies.items() if v and s != "total"}},
+    }

@@ -13,11 +13,11 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from .answer import Answer, Citation, Passage
-from .errors import BackendUnavailable, BadInput, IndexNotBuilt, RagError
+from rag.answer import Answer, Citation, Passage
+from rag.errors import BackendUnavailable, BadInput, IndexNotBuilt, RagError
 
 if TYPE_CHECKING:
-    from .engine import AnswerStream, Engine
+    from rag.answering.engine import AnswerStream, Engine
 
 __all__ = ["ask", "ask_stream", "Chat", "check", "answer_from", "Answer", "Citation", "Passage", "RagError", "BadInput",
            "IndexNotBuilt", "BackendUnavailable", "default_engine"]
@@ -25,14 +25,14 @@ __all__ = ["ask", "ask_stream", "Chat", "check", "answer_from", "Answer", "Citat
 
 @lru_cache(maxsize=4)
 def _engine_for(settings) -> "Engine":
-    from .engine import Engine
+    from rag.answering.engine import Engine
 
     return Engine(settings)
 
 
 def default_engine() -> "Engine":
     """The engine for the current environment's settings, built once per process."""
-    from .settings import Settings
+    from rag.settings import Settings
 
     return _engine_for(Settings.from_env())
 
@@ -59,14 +59,14 @@ def check(text: str, passages, question: str | None = None):
     """Is `text` supported by `passages` (strings)? -> Verdict(.supported, .score, .sentences).
 
     The citation guard's own judgment, for any text, e.g. another system's answer."""
-    from .grounding import check as _check
+    from rag.guard.check import check as _check
 
     return _check(text, passages, question)
 
 
 def answer_from(question: str, passages, *, answerer: str | None = None) -> Answer:
     """Answer from the given passage texts only, no index: same answerers, guard and refusals as ask()."""
-    from .grounding import answer_from as _answer_from
+    from rag.answering.given import answer_from as _answer_from
 
     return _answer_from(question, passages, answerer=answerer)
 
@@ -90,7 +90,7 @@ class Chat:
 
     def ask_stream(self, question: str, *, top_k: int | None = None) -> "AnswerStream":
         """Stream this turn's answer; it joins the history once the stream is finished."""
-        from .engine import AnswerStream
+        from rag.answering.engine import AnswerStream
 
         turns = [(a.question, a.text) for _, a in self.history]
         inner = self.engine.ask_stream(question, turns, answerer=self.answerer, top_k=top_k)

@@ -1,4 +1,4 @@
-"""The public result types: Passage (retrieved), Citation (cited) and Answer."""
+"""The result types: Passage (retrieved), Citation (cited), Answer, and an answerer's Draft."""
 
 from __future__ import annotations
 
@@ -60,3 +60,16 @@ class Answer:
             "refused": self.refused,
             "unsupported": list(self.unsupported),
         }
+
+
+@dataclass(frozen=True)
+class Draft:
+    text: str
+    refused: bool = False
+    reason: str = ""
+
+
+def refusal(question: str, reason: str = "") -> Draft:
+    why = f" ({reason})" if reason else ""
+    return Draft(f"The documents don't say{why}. Nothing in the indexed text answers: “{question.strip()}”",
+                 refused=True, reason=reason)

@@ -13,8 +13,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-from .errors import BadInput, RagError
-from .inputs import clean_question
+from rag.errors import BadInput, RagError
+from rag.answering.inputs import clean_question
 
 NOTICE_MARKER = "offline-notice-shown"  # in the data folder: the offline notice was shown once
 
@@ -29,9 +29,9 @@ def _where(c) -> str:
     return at + (f", “{c.heading}”" if c.heading else "")
 
 
-def _notice_wanted(notice: str, data_dir, verbose: bool) -> bool:
+def notice_wanted(notice: str, data_dir, verbose: bool) -> bool:
     """Fallback notices always; the offline-mode notice with -v, or once per data folder."""
-    from .engine import OFFLINE_NOTICE
+    from rag.answering.engine import OFFLINE_NOTICE
 
     if notice != OFFLINE_NOTICE or verbose:
         return True
@@ -76,8 +76,8 @@ def _stream_answer(stream, out=sys.stdout, seen_notices: set | None = None, want
 def cmd_ask(args) -> int:
     clean_question(args.question)  # before anything heavy is imported or built
 
-    from . import default_engine
-    from .engine import OFFLINE_NOTICE
+    from rag import default_engine
+    from rag.answering.engine import OFFLINE_NOTICE
 
     engine = default_engine()
     if args.json:
@@ -90,18 +90,18 @@ def cmd_ask(args) -> int:
             print(f"({a.notice})", file=sys.stderr)
     else:
         _stream_answer(engine.ask_stream(args.question, answerer=args.answerer, top_k=args.top_k),
-                       wanted=lambda notice: _notice_wanted(notice, engine.settings.data_dir, args.verbose))
+                       wanted=lambda notice: notice_wanted(notice, engine.settings.data_dir, args.verbose))
     return 0
 
 
 def cmd_chat(args) -> int:
-    from . import Chat
+    from rag import Chat
 
     chat = Chat(answerer=args.answerer)
     data_dir = chat.engine.settings.data_dir
 
     def wanted(notice):
-        return _notice_wanted(notice, data_dir, args.verbose)
+        return notice_wanted(notice, data_dir, args.verbose)
 
     seen_notices: set[str] = set()  # say a notice once per session at most, not every turn
     interactive = sys.stdin.isatty()
@@ -132,15 +132,15 @@ def cmd_chat(args) -> int:
 
 
 # ingest, sources and remove open the store once and never build the engine: the embedding
-# model is loaded only when a chunk needs embedding (rag.store.open_store), and no answerer,
+# model is loaded only when a chunk needs embedding (rag.index.store.open_store), and no answerer,
 # guard or retriever is made.
 
 
 def cmd_ingest(args) -> int:
-    from .derived import Derived
-    from .documents import load
-    from .settings import Settings
-    from .store import open_store, tqdm_progress
+    from rag.index.derived import Derived
+    from rag.ingestion.documents import load
+    from rag.settings import Settings
+    from rag.index.store import open_store, tqdm_progress
 
     settings = Settings.from_env()
     docs = load(args.paths, Path(settings.data_dir) / "extracted")  # every file checked before any write
@@ -155,8 +155,8 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_sources(args) -> int:
-    from .settings import Settings
-    from .store import open_store
+    from rag.settings import Settings
+    from rag.index.store import open_store
 
     settings = Settings.from_env()
     sources = open_store(settings).sources()
@@ -169,8 +169,8 @@ def cmd_sources(args) -> int:
 
 
 def cmd_remove(args) -> int:
-    from .settings import Settings
-    from .store import open_store
+    from rag.settings import Settings
+    from rag.index.store import open_store
 
     settings = Settings.from_env()
     store = open_store(settings)
@@ -206,14 +206,14 @@ def check_port(host: str, port: int) -> None:
 
 
 def cmd_ui(args) -> int:
-    from .settings import Settings
+    from rag.settings import Settings
 
     port = args.port if args.port is not None else Settings.from_env().ui_port
     check_port(args.host, port)  # before the engine is built and before "Chat window on ..." is printed
 
     from ui.app import launch
 
-    from . import default_engine
+    from rag import default_engine
 
     engine = default_engine()  # index the seeds now, not on the first question
     try:
@@ -226,9 +226,9 @@ def cmd_ui(args) -> int:
 
 
 def cmd_serve_llm(args) -> int:
-    from .llm_models import resolve
-    from .local_llm import LocalLLMServer
-    from .settings import Settings
+    from rag.llm.models import resolve
+    from rag.llm.local_server import LocalLLMServer
+    from rag.settings import Settings
 
     model = resolve(args.model, Settings.from_env().data_dir)  # qwen*: assembled once into DATA_DIR/models/
     print(f"starting llama.cpp with {model.path} ...", file=sys.stderr, flush=True)
@@ -247,7 +247,7 @@ def cmd_serve_llm(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from eval.run import main as eval_main
+    from eval.harness.run import main as eval_main
 
     return eval_main(args)
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import threading
 
-from .answer import Passage
-from .derived import Derived, Snapshot
-from .embedding import as_llama_embedding
-from .store import Store
+from rag.answer import Passage
+from rag.index.derived import Derived, Snapshot
+from rag.ingestion.embedding import as_llama_embedding
+from rag.index.store import Store
 
 CANDIDATES_PER_RETRIEVER = 3  # each retriever proposes top_k * this before fusion
 

@@ -26,7 +26,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .errors import BadInput
+from rag.errors import BadInput
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ANSWERERS = ("auto", "extractive", "llm")
@@ -150,7 +150,7 @@ class Settings:
         asks for an LLM that is not configured."""
         choice = choice or self.answerer
         if choice == "llm" and not self.llm_configured:
-            from .errors import BackendUnavailable
+            from rag.errors import BackendUnavailable
 
             raise BackendUnavailable("the llm answerer (RAG_ANSWERER=llm or --answerer llm) needs OPENAI_API_KEY or RAG_LLM_BASE_URL")
         return choice == "llm" or (choice == "auto" and self.llm_configured)

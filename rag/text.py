@@ -10,30 +10,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-WORD_RE = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
-CITATION_RE = re.compile(r"\s*\[(\d{1,3})\]")
-
-# A compact English stop list; question words are stop words for matching.
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been
-    before being below between both but by can could did do does doing down during each
-    few for from further had has have having he her here hers herself him himself his how
-    i if in into is it its itself just me more most my myself no nor not now of off on once
-    only or other our ours ourselves out over own same she should so some such than that the
-    their theirs them themselves then there these they this those through to too under until
-    up very was we were what when where which while who whom why will with would you your
-    yours yourself yourselves tell explain describe according article text say said says
-    did does do anything something thing things much many one ones s t ’s 's""".split()
-)
-
-
-ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sr jr st vs etc e.g i.e u.s u.k u.n u.s.a no inc ltd co corp gen gov sen
-    rep col lt sgt capt jan feb mar apr jun jul aug sep sept oct nov dec fig approx al ca cf""".split()
-)
-# End punctuation (plus closing quotes/brackets), white space, then what can start a sentence.
-BOUNDARY_RE = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9])")
-BLOCK_RE = re.compile(r"[^\n]+(?:\n(?!\s*\n|\s*(?:[-*•#]|\d+[.)])\s)[^\n]+)*")
+from rag.lexicon import (ABBREVIATIONS, BLOCK_RE, BOUNDARY_RE, CITATION_RE, IRREGULAR, REFERENCE_WORDS,
+                         STOPWORDS, WORD_RE)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -79,18 +57,6 @@ def words(text: str) -> list[str]:
     return [w.lower().replace("’", "'") for w in WORD_RE.findall(text)]
 
 
-# Past forms of common irregular verbs, which a suffix stemmer cannot relate to their verb
-# ("met" / "meeting", "said" / "says"); a paraphrase uses one where the source has the other.
-IRREGULAR = dict(pair.split(":") for pair in """met:meet said:say took:take taken:take went:go gone:go made:make
-    came:come saw:see seen:see gave:give given:give told:tell found:find thought:think held:hold
-    brought:bring began:begin begun:begin kept:keep left:leave led:lead felt:feel became:become
-    knew:know known:know built:build sent:send spent:spend paid:pay sold:sell stood:stand
-    won:win lost:lose fell:fall fallen:fall rose:rise risen:rise grew:grow grown:grow drew:draw
-    drawn:draw chose:choose chosen:choose spoke:speak spoken:speak wrote:write written:write
-    bought:buy caught:catch fought:fight sought:seek taught:teach understood:understand
-    struck:strike broke:break broken:break drove:drive driven:drive ran:run hit:hit shut:shut""".split())
-
-
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     word = word.split("'")[0]
@@ -112,10 +78,7 @@ def normalize(text: str) -> str:
     return " ".join(re.findall(r"[a-z0-9']+", text))
 
 
-# words that open a sentence going on from the one before it ("This shift has ...")
-FOLLOW_ON = {"this", "these", "that", "those", "it", "its", "he", "she", "they", "their", "such"}
-
-
 def opens_with_reference(sentence: str) -> bool:
+    """Does the sentence go on from the one before it ("This shift has ...")?"""
     first = sentence.split(None, 1)[0].lower().strip("“\"'") if sentence.split() else ""
-    return first in FOLLOW_ON
+    return first in REFERENCE_WORDS

@@ -82,7 +82,7 @@ class ScriptedAnswerer:
     name = "scripted"
 
     def __init__(self, *drafts):
-        from rag.extractive import Draft
+        from rag.answer import Draft
 
         self.queue = [d if isinstance(d, Draft) else Draft(d) for d in drafts]
         self.history = []

@@ -1,4 +1,4 @@
-"""eval/bench_llm.py's bookkeeping, on made-up rows (the benchmark itself needs a model server)."""
+"""eval/benchmarks/bench_llm.py's bookkeeping, on made-up rows (the benchmark itself needs a model server)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from eval.bench_llm import print_table, stock_refused, summarize
+from eval.benchmarks.bench_llm import print_table, stock_refused, summarize
 
 
 @pytest.mark.parametrize("text", ["I don't know.", "The sources do not mention his age.",
@@ -64,7 +64,7 @@ def test_summaries_count_what_the_guard_did_and_the_table_prints():
 def test_the_models_raw_drafts_are_recorded_as_they_stream():
     from types import SimpleNamespace
 
-    from eval.bench_llm import recording
+    from eval.benchmarks.bench_llm import recording
 
     llm = SimpleNamespace(stream=lambda question, passages: iter(["Bei", "jing [1]."]))
     drafts = recording(llm)
@@ -74,7 +74,7 @@ def test_the_models_raw_drafts_are_recorded_as_they_stream():
 
 
 def test_the_docs_suite_indexes_the_article_with_the_other_documents(tmp_path):
-    from eval.bench_llm import corpus
+    from eval.benchmarks.bench_llm import corpus
     from rag.settings import Settings
 
     seeds = Settings.from_env().seeds_dir

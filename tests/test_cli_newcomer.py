@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from rag.cli import NOTICE_MARKER, _notice_wanted
+from rag.cli import NOTICE_MARKER, notice_wanted
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY = Path(__file__).parent / "data" / "debian-python-policy.html"
@@ -54,7 +54,7 @@ def test_an_empty_question_is_refused_before_anything_heavy():
              "t = time.perf_counter()\n"
              "from rag.cli import main\n"
              "rc = main(['ask', ''])\n"
-             "print(rc, time.perf_counter() - t, 'rag.engine' in sys.modules)\n")
+             "print(rc, time.perf_counter() - t, 'rag.answering.engine' in sys.modules)\n")
     r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60)
     rc, seconds, engine_imported = r.stdout.split()
     assert rc == "2" and engine_imported == "False" and float(seconds) < 0.3, r.stdout
@@ -62,14 +62,14 @@ def test_an_empty_question_is_refused_before_anything_heavy():
 
 
 def test_the_offline_notice_is_shown_once_per_data_folder(tmp_path):
-    from rag.engine import OFFLINE_NOTICE
+    from rag.answering.engine import OFFLINE_NOTICE
 
     data = tmp_path / "data"
-    assert _notice_wanted(OFFLINE_NOTICE, data, verbose=False)  # the first time
+    assert notice_wanted(OFFLINE_NOTICE, data, verbose=False)  # the first time
     assert (data / NOTICE_MARKER).exists()
-    assert not _notice_wanted(OFFLINE_NOTICE, data, verbose=False)
-    assert _notice_wanted(OFFLINE_NOTICE, data, verbose=True)  # -v / --verbose
-    assert _notice_wanted("HTTP 500; answered offline by quoting the documents instead.", data, verbose=False)
+    assert not notice_wanted(OFFLINE_NOTICE, data, verbose=False)
+    assert notice_wanted(OFFLINE_NOTICE, data, verbose=True)  # -v / --verbose
+    assert notice_wanted("HTTP 500; answered offline by quoting the documents instead.", data, verbose=False)
 
 
 def test_json_citations_name_the_file_their_offsets_index(tmp_path):

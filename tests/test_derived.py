@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from rag.engine import Engine
+from rag.answering.engine import Engine
 from rag.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -81,7 +81,7 @@ def test_new_content_gets_a_new_copy_and_the_old_one_goes(built, tmp_path):
     before = engine.derived.current().fingerprint
     doc = tmp_path / "borscht.md"
     doc.write_text("# Soup\n\nBorscht is a sour beetroot soup eaten across Eastern Europe.\n", encoding="utf-8")
-    from rag.documents import load
+    from rag.ingestion.documents import load
 
     engine.store.sync(load([doc]))
     a = engine.ask("What is borscht?")

@@ -1,7 +1,7 @@
 import pytest
 
-from rag.chunking import chunk, sections
-from rag.documents import load
+from rag.ingestion.chunking import chunk, sections
+from rag.ingestion.documents import load
 from rag.errors import BadInput
 from tests.conftest import SEED, make_pdf
 

@@ -5,10 +5,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from eval import golden, metrics
-from eval.run import gate
+from eval import metrics
+from eval.harness import golden
+from eval.harness.run import gate
 from rag.answer import Answer, Citation, Passage
-from rag.support import SupportScorer
+from rag.guard.support import SupportScorer
 from tests.conftest import SEED
 
 SOURCE = open(SEED, encoding="utf-8").read()
@@ -87,7 +88,7 @@ def test_balanced_accuracy_and_gate():
 
 @pytest.mark.integration
 def test_rag_eval_writes_results_and_report(tmp_path):
-    from eval.run import main
+    from eval.harness.run import main
 
     args = SimpleNamespace(out=str(tmp_path), split="dev", answerer="extractive", compare=None,
                            no_baseline=True, gate=False, judge=False)
@@ -110,8 +111,8 @@ def test_the_llm_judge_is_measured_beside_the_offline_checker(fake_embedder):
     from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
     from llama_index.core.llms.callbacks import llm_completion_callback
 
-    from eval.benchmarks import Pair
-    from eval.judge import judge_pairs
+    from eval.harness.datasets import Pair
+    from eval.judges.llm import judge_pairs
 
     class YesMan(CustomLLM):  # a judge that passes everything, and fails on one prompt
         @property
@@ -140,7 +141,7 @@ def test_the_llm_judge_is_measured_beside_the_offline_checker(fake_embedder):
 
 
 def test_the_report_shows_every_suite_with_or_without_the_article(tmp_path):
-    from eval.report import write_report
+    from eval.harness.report import write_report
 
     suites = {"halueval": {"split": "dev", "rows_per_task": 2,
                            "qa": {"learned": {"balanced_accuracy": 0.85}, "length_only_best": 0.9}}}

@@ -95,9 +95,9 @@ def test_without_xdg_the_index_is_under_home(tmp_path):
 
 
 def test_the_empty_index_message_names_the_index(tmp_path):
-    from rag.derived import Derived
+    from rag.index.derived import Derived
     from rag.errors import IndexNotBuilt
-    from rag.store import open_store
+    from rag.index.store import open_store
 
     settings = Settings.from_env({"RAG_DATA_DIR": str(tmp_path / "idx")})
     with pytest.raises(IndexNotBuilt, match=str(tmp_path / "idx")):
@@ -107,7 +107,7 @@ def test_the_empty_index_message_names_the_index(tmp_path):
 # 2. Quiet: progress without redraws in logs, a true rate, no tracebacks for user mistakes
 
 def test_progress_is_plain_lines_when_not_a_terminal():
-    from rag.store import tqdm_progress
+    from rag.index.store import tqdm_progress
 
     out = io.StringIO()
     update = tqdm_progress("embedding", stream=out)
@@ -127,8 +127,8 @@ def test_progress_is_plain_lines_when_not_a_terminal():
 
 def test_the_rate_starts_once_the_model_is_loaded(tmp_path, fake_embedder):
     """sync() loads the model (warm_up) before the first progress call, so set-up is not counted."""
-    from rag.documents import load
-    from rag.store import Store
+    from rag.ingestion.documents import load
+    from rag.index.store import Store
 
     calls = []
 
@@ -199,9 +199,9 @@ def test_small_commands_load_no_model_and_open_the_store_once(tmp_path):
 
 
 def test_an_unchanged_file_is_not_chunked_again(tmp_path, fake_embedder, monkeypatch):
-    import rag.store
-    from rag.documents import load
-    from rag.store import Store
+    import rag.index.store
+    from rag.ingestion.documents import load
+    from rag.index.store import Store
 
     store = Store(Settings.from_env({"RAG_DATA_DIR": str(tmp_path / "idx")}), fake_embedder)
     f = tmp_path / "notes.txt"
@@ -210,9 +210,9 @@ def test_an_unchanged_file_is_not_chunked_again(tmp_path, fake_embedder, monkeyp
     n = store.count()
     assert first.added == n > 2
 
-    real_chunk = rag.store.chunk
+    real_chunk = rag.index.store.chunk
     chunked = []
-    monkeypatch.setattr(rag.store, "chunk", lambda *a, **k: chunked.append(1) or real_chunk(*a, **k))
+    monkeypatch.setattr(rag.index.store, "chunk", lambda *a, **k: chunked.append(1) or real_chunk(*a, **k))
     again = store.sync(load([f]))
     assert (again.added, again.unchanged, chunked) == (0, n, [])
 
@@ -271,7 +271,7 @@ def _wait_for(url: str, process, seconds: float = 300) -> None:
 def test_the_api_rejects_an_empty_question_without_a_traceback_in_the_server_log(tmp_path):
     from gradio_client import Client
 
-    from rag.local_llm import free_port
+    from rag.llm.local_server import free_port
 
     env = dict(os.environ, RAG_DATA_DIR=str(tmp_path / "idx"), GRADIO_ANALYTICS_ENABLED="False")
     doc = tmp_path / "quokkas.txt"

@@ -1,4 +1,4 @@
-from rag.followup import condense_offline, needs_context
+from rag.answering.followup import condense_offline, needs_context
 
 
 def test_personal_pronoun_takes_the_previous_name():

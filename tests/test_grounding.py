@@ -5,11 +5,12 @@ import importlib.util
 import numpy as np
 import pytest
 
-from rag import learned
-from rag.answerable import FEATURES as ANSWERABLE_FEATURES, AnswerabilityJudge
+from eval.judges.answerable import FEATURES as ANSWERABLE_FEATURES, MODEL as ANSWERABLE_MODEL, AnswerabilityJudge
+from rag.guard import learned
 from rag.errors import BadInput
-from rag.grounding import answer_from, check
-from rag.support import FEATURES as SUPPORT_FEATURES, SupportScorer
+from rag.answering.given import answer_from
+from rag.guard.check import check
+from rag.guard.support import FEATURES as SUPPORT_FEATURES, SupportScorer
 
 ARTICLE = ("Putin and Xi met in Beijing in May. They signed a joint statement on a new era of partnership. "
            "Russian Foreign Minister Sergey Lavrov called the relationship a duet.")
@@ -20,12 +21,12 @@ def scorer(fake_embedder):
     return SupportScorer(fake_embedder)
 
 
-@pytest.mark.parametrize("name,features", [("support.json", SUPPORT_FEATURES), ("answerable.json", ANSWERABLE_FEATURES)])
+@pytest.mark.parametrize("name,features", [("support.json", SUPPORT_FEATURES), (ANSWERABLE_MODEL, ANSWERABLE_FEATURES)])
 def test_artefacts_name_their_features_data_and_threshold(name, features):
     model = learned.load(name, features)
     assert len(model["coef"]) == len(features) and 0 < model["threshold"] < 1
     trained = model["trained_on"]
-    assert trained["script"].startswith("python -m eval.train_") and len(trained["sha256"]) == 64
+    assert trained["script"].startswith("python -m eval.training.train_") and len(trained["sha256"]) == 64
     assert all(0 <= learned.probability(x, model) <= 1 for x in (np.zeros(len(features)), np.ones(len(features))))
 
 
@@ -62,7 +63,7 @@ class ScriptedJudge:
         self.answerable = answerable
 
     def judge(self, info, ranked, stats, passages):
-        from rag.answerable import Judgment
+        from rag.answering.answerable import Judgment
 
         return Judgment(float(self.answerable), self.answerable, "" if self.answerable else "scripted", {})
 
@@ -82,8 +83,9 @@ def test_answer_from_refuses_when_the_judge_says_the_passages_do_not_answer(fake
 
 
 def test_a_sentence_cut_at_a_chunk_edge_is_not_a_second_candidate(fake_embedder):
-    from rag.extractive import CorpusStats, ExtractiveAnswerer
-    from rag.grounding import passages_from_texts
+    from rag.answering.extractive import ExtractiveAnswerer
+    from rag.index.corpus import CorpusStats
+    from rag.answering.given import passages_from_texts
 
     first = "The hearing is set. Silva tested positive in a test Jan."
     second = "Silva tested positive in a test Jan. 9, and failed another on Jan. 31."
@@ -93,7 +95,7 @@ def test_a_sentence_cut_at_a_chunk_edge_is_not_a_second_candidate(fake_embedder)
 
 
 def test_names_match_the_acronyms_documents_write():
-    from rag.extractive import CorpusStats
+    from rag.index.corpus import CorpusStats
 
     stats = CorpusStats(["The U.S. Department of Health and Human Services (HHS) set the level.",
                          "The United Kingdom agreed."])
@@ -107,9 +109,9 @@ def test_rules_refuse_a_figure_the_documents_never_mention(fake_embedder, scorer
     a = answer_from("What was Ohtani's batting average in the 2025 season?", [passage], scorer=scorer,
                     embedder=fake_embedder, answerer="extractive")
     assert a.refused and "never mention 2025" in a.text
-    from rag.answerable import rules_verdict
-    from rag.extractive import CorpusStats
-    from rag.question import analyse
+    from rag.answering.answerable import rules_verdict
+    from rag.index.corpus import CorpusStats
+    from rag.answering.question import analyse
 
     assert rules_verdict(analyse("What happened in 2023?"), [], CorpusStats([passage]))[1] != "they never mention 2023"
 
@@ -134,7 +136,7 @@ def test_check_and_answer_from_with_the_real_model():
     assert public_answer_from("What is the boiling point of mercury in Kelvin?", [ARTICLE]).refused
     merkel = public_answer_from("What did Angela Merkel say about the duet?", [ARTICLE])
     assert merkel.refused and "Merkel" in merkel.text
-    assert AnswerabilityJudge().threshold == learned.load("answerable.json", ANSWERABLE_FEATURES)["threshold"]
+    assert AnswerabilityJudge().threshold == learned.load(ANSWERABLE_MODEL, ANSWERABLE_FEATURES)["threshold"]
 
 
 needs_benchmarks = pytest.mark.skipif(
@@ -144,7 +146,7 @@ needs_benchmarks = pytest.mark.skipif(
 
 @needs_benchmarks
 def test_benchmark_splits_are_fixed_and_disjoint():
-    from eval.benchmarks import fitzgov, halueval
+    from eval.harness.datasets import fitzgov, halueval
 
     dev, test = halueval("qa", "dev", 20, seed=3), halueval("qa", "test", 20, seed=3)
     assert dev == halueval("qa", "dev", 20, seed=3) and len(dev) == 40
@@ -158,10 +160,10 @@ def test_benchmark_splits_are_fixed_and_disjoint():
 def test_docs_golden_set_is_verbatim_and_split_by_document():
     import json
 
-    from eval.benchmarks import HALUEVAL_DEV_ROWS, _halueval_rows
-    from eval.docs import DOCS_GOLDEN
+    from eval.harness.datasets import HALUEVAL_DEV_ROWS, halueval_records
+    from eval.harness.multidoc import DOCS_GOLDEN
 
-    rows = _halueval_rows("summarization")
+    rows = halueval_records("summarization")
     items = [json.loads(line) for line in DOCS_GOLDEN.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert len(items) >= 60 and {i["split"] for i in items} == {"dev", "test"}
     for item in items:
@@ -174,7 +176,7 @@ def test_docs_golden_set_is_verbatim_and_split_by_document():
 @needs_benchmarks
 @pytest.mark.integration
 def test_benchmark_suites_report_learned_beside_rules():
-    from eval.run import gate, run_suites
+    from eval.harness.run import gate, run_suites
 
     suites = run_suites(["halueval", "fitzgov"], "test", 3)
     qa = suites["halueval"]["qa"]

@@ -2,11 +2,11 @@
 
 import pytest
 
-from rag.engine import answer, clean_question
+from rag.answering.engine import answer, clean_question
 from rag.errors import BadInput
-from rag.extractive import Draft
-from rag.support import SupportScorer
-from rag.verify import split_claims, verify
+from rag.answer import Draft
+from rag.guard.support import SupportScorer
+from rag.guard.verify import split_claims, verify
 from tests.conftest import ListRetriever, ScriptedAnswerer, make_passages
 
 TEXT = ("The summit took place in Beijing between the two presidents.\n"
@@ -99,7 +99,7 @@ def test_control_characters_are_cleaned():
 
 def test_chat_streams_and_keeps_history(passages, scorer):
     from rag import Chat
-    from rag.engine import AnswerStream, answer_steps
+    from rag.answering.engine import AnswerStream, answer_steps
 
     class FakeEngine:
         def __init__(self):
@@ -188,7 +188,7 @@ def test_an_unmarked_sentence_goes_on_from_the_answers_own_source(scorer):
 
 
 def test_a_negation_inside_quotation_marks_negates_nothing():
-    from rag.support import negated
+    from rag.guard.support import negated
 
     assert not negated("They described the partnership as having “no limits.”")
     assert not negated('a "no limits" partnership') and not negated("the 'no limits' partnership")
@@ -219,6 +219,9 @@ def test_an_invented_name_is_unsupported_however_close_the_rest(scorer):
     s = scorer.score(claim, passage, "What did Dmitry Medvedev say about the meeting?")
     assert s.invented and not s.supported()
     assert "medvedev" in s.novel
+    # however high the checker scores it (threshold 0), the invented name makes it unsupported
+    lenient = SupportScorer(scorer.embedder, threshold=0.0)
+    assert not lenient.score(claim, passage, "What did Dmitry Medvedev say about the meeting?").supported()
 
 
 @pytest.mark.parametrize("reply, refused", [
@@ -226,7 +229,7 @@ def test_an_invented_name_is_unsupported_however_close_the_rest(scorer):
     ("Russia and China held a series of joint exercises [1]. They held three joint exercises [1].", False),
 ])
 def test_a_count_asked_for_must_be_in_the_answer(scorer, reply, refused):
-    from rag.engine import AnswerStream, answer_steps
+    from rag.answering.engine import AnswerStream, answer_steps
 
     passages = make_passages("Russia and China held a series of joint exercises.\n"
                              "They held three joint exercises in the Pacific last year.")
@@ -243,7 +246,7 @@ def test_a_count_asked_for_must_be_in_the_answer(scorer, reply, refused):
 
 
 def test_a_bare_count_answers_how_many(scorer):
-    from rag.engine import AnswerStream, answer_steps
+    from rag.answering.engine import AnswerStream, answer_steps
 
     passages = make_passages("Russia and China held a series of joint exercises.\n"
                              "They held three joint exercises in the Pacific last year.")

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from rag import Chat, ask
-from rag.engine import Engine
+from rag.answering.engine import Engine
 from rag.settings import Settings
 from tests.conftest import ROOT, SEED
 
@@ -57,7 +57,7 @@ def test_follow_up_is_resolved_offline(engine):
 def test_sync_is_idempotent_replaces_changed_and_prunes_removed(tmp_path):
     settings = Settings.from_env({"RAG_DATA_DIR": str(tmp_path / "idx")})
     eng = Engine(settings, ensure_seeds=False)
-    from rag.documents import load
+    from rag.ingestion.documents import load
 
     f = tmp_path / "notes.txt"
     f.write_text("Alpha paragraph about llamas.\n\nBeta paragraph about chromas.\n", encoding="utf-8")
@@ -76,7 +76,7 @@ def test_numpy_minilm_matches_sentence_transformers():
     st = pytest.importorskip("sentence_transformers")
     import numpy as np
 
-    from rag.minilm import MiniLM
+    from rag.ingestion.minilm import MiniLM
 
     model = MiniLM()
     texts = ["Where did Putin and Xi meet?", open(SEED, encoding="utf-8").read()[:1500], "borscht"]
@@ -143,9 +143,9 @@ def test_cli_chat_resolves_follow_ups_and_survives_bad_input(tmp_path):
 
 
 def test_large_indexes_are_read_in_pages(engine, monkeypatch):
-    import rag.store
+    import rag.index.store
 
-    monkeypatch.setattr(rag.store, "PAGE", 5)
+    monkeypatch.setattr(rag.index.store, "PAGE", 5)
     nodes = engine.store.nodes()
     assert len(nodes) == engine.store.count() == len({n.node_id for n in nodes}) > 5
     assert sum(engine.store.sources().values()) == len(nodes)

@@ -12,9 +12,9 @@ import sys
 
 import pytest
 
-from rag.engine import Engine
+from rag.answering.engine import Engine
 from rag.errors import BackendUnavailable
-from rag.llm import format_sources
+from rag.llm.client import format_sources
 from rag.settings import Settings
 from tests.conftest import ROOT, SEED
 from tests.openai_stub import ScriptedOpenAI
@@ -127,7 +127,7 @@ def test_an_answer_that_only_restates_a_false_premise_is_a_refusal(server, index
 
 
 def test_restating_is_every_content_word_from_the_question():
-    from rag.engine import restates
+    from rag.guard.policy import restates
 
     assert restates("China sent troops to Ukraine.", "Why did China send troops to Ukraine?")
     assert not restates("China sent troops to Ukraine to help Russia.", "Why did China send troops to Ukraine?")

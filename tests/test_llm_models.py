@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from rag import llm_models
+from rag.llm import models as llm_models
 from rag.errors import BackendUnavailable
-from rag.llm_models import MODELS, PartedModel, assemble, ensure, locate_parts, resolve
+from rag.llm.models import MODELS, PartedModel, assemble, ensure, locate_parts, resolve
 from tests.conftest import ROOT
 
 CHUNKS = [b"GGUF" + b"a" * 1000, b"b" * 3000, b"c" * 17]
@@ -196,8 +196,8 @@ QWEN = Path(os.environ.get("RAG_TEST_QWEN_GGUF") or ROOT / ".rag" / "models" / "
 @pytest.mark.skipif(not QWEN.is_file(), reason=f"Qwen2.5-Coder-1.5B-Instruct is not assembled at {QWEN} "
                     f"(run `rag serve-llm --model qwen1.5b` once from the project root, or set RAG_TEST_QWEN_GGUF)")
 def test_qwen_answers_through_rag(tmp_path):
-    from rag.engine import Engine
-    from rag.local_llm import LocalLLMServer
+    from rag.answering.engine import Engine
+    from rag.llm.local_server import LocalLLMServer
     from rag.settings import Settings
 
     with LocalLLMServer(model=QWEN, alias="qwen1.5b", log=tmp_path / "server.log") as server:

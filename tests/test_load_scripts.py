@@ -9,7 +9,7 @@ pytestmark = pytest.mark.integration
 
 
 def test_api_load_script_runs_clean():
-    from eval.load_test import run
+    from eval.benchmarks.load_test import run
 
     row = run(sessions=3, seconds=5, concurrency=2)
     assert row["errors"] == 0, row["error_kinds"]
@@ -18,7 +18,7 @@ def test_api_load_script_runs_clean():
 
 
 def test_browser_load_script_keeps_sessions_apart():
-    from eval.load_browser import run
+    from eval.benchmarks.load_browser import run
 
     row = run(sessions=2, seconds=8, concurrency=2)
     assert row["errors"] == 0, row["error_kinds"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from rag.engine import Engine
+from rag.answering.engine import Engine
 from rag.settings import Settings
-from rag.verify import split_claims
+from rag.guard.verify import split_claims
 from tests.conftest import SEED
 
 pytestmark = pytest.mark.integration
@@ -16,7 +16,7 @@ SOURCE = open(SEED, encoding="utf-8").read()
 
 @pytest.fixture(scope="module")
 def local_server(tmp_path_factory):
-    from rag.local_llm import LocalLLMServer
+    from rag.llm.local_server import LocalLLMServer
 
     with LocalLLMServer(log=tmp_path_factory.mktemp("llm") / "server.log") as server:
         yield server

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.chunking import chunk, sections
-from rag.documents import load
-from rag.parsers import html_text, join_pages, reflow
+from rag.ingestion.chunking import chunk, sections
+from rag.ingestion.documents import load
+from rag.ingestion.parsers import html_text, join_pages, reflow
 from tests.conftest import make_pdf
 
 DATA = Path(__file__).parent / "data"

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from rag.local_llm import free_port
-from rag.chunking import chunk
-from rag.documents import load
-from rag.engine import Engine
+from rag.llm.local_server import free_port
+from rag.ingestion.chunking import chunk
+from rag.ingestion.documents import load
+from rag.answering.engine import Engine
 from rag.errors import BackendUnavailable, BadInput
 from rag.settings import Settings
 from tests.conftest import ROOT, SEED

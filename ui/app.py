@@ -202,7 +202,7 @@ def build_app(engine=None) -> gr.Blocks:
         return gr.update(value=rows), gr.update(choices=[r[2] for r in rows], value=None)
 
     def add_files(files, progress=gr.Progress()):
-        from rag.documents import read
+        from rag.ingestion.documents import read
 
         if not files:
             raise user_error("Choose one or more .txt, .md, .html or .pdf files first.")
@@ -312,7 +312,7 @@ def build_app(engine=None) -> gr.Blocks:
 
 def concurrency_limit() -> int:
     """Events answered at once (RAG_UI_CONCURRENCY). Default 2, one per core: answering is
-    CPU-bound, and eval/load_test.py (50 sessions, 60 s, 2 cores) measured the same
+    CPU-bound, and eval/benchmarks/load_test.py (50 sessions, 60 s, 2 cores) measured the same
     throughput with 8 (19.6 vs 18.9 requests/s) but a worse p95 (4.0 s vs 4.4 s)."""
     import os
 

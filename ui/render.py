@@ -15,7 +15,7 @@ from pathlib import Path
 
 from rag.answer import Answer
 from rag.text import content_terms, sentence_spans
-from rag.verify import split_claims
+from rag.guard.verify import split_claims
 
 
 def answer_html(answer: Answer, turn: int) -> str:

@@ -1,0 +1,174 @@
+"""The citation guard applied to every answerer's draft.
+
+1. `[n]` markers that name no retrieved passage are dropped.
+2. Each answer sentence must be supported (rag.support) by the union of the
+   passages it cites. A sentence that cites nothing, or cites passages that do
+   not support it, is re-cited to the retrieved passage that best supports it,
+   when one does: small models often drop a marker ("Beijing.") or point at the
+   neighbouring source, and the sentence is right. Other sentences are moved
+   from the text to `Answer.unsupported`.
+3. Citations list the passages that the kept sentences cite, verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Iterator
+
+from rag.answer import Citation, Passage
+from rag.guard.support import SupportScorer
+from rag.lexicon import CITATION_RE, HOLLOW_RE, MARKER_RUN_RE, REFUSAL_RE
+from rag.text import content_terms, opens_with_reference, sentence_spans, sentences
+
+
+def is_refusal(text: str) -> bool:
+    return bool(REFUSAL_RE.match(text))
+
+
+def hollow(sentence: str) -> bool:
+    """Did the markers, once dropped, take words the sentence needs with them?"""
+    return bool(HOLLOW_RE.search(sentence))
+
+
+@dataclass
+class Verified:
+    text: str
+    citations: list[Citation]
+    unsupported: list[str] = field(default_factory=list)
+    dropped_markers: list[int] = field(default_factory=list)
+    recited: list[str] = field(default_factory=list)  # kept under another source than the one it cited
+
+
+def best_source(sentence: str, passages: list[Passage], scorer: SupportScorer, question: str | None,
+                skip: set[int], own: set[int] = frozenset()) -> int | None:
+    """The number of the passage (not in `skip`, the sources the sentence cited) that best
+    supports the sentence on its own, if any. (Trying pairs of passages as well let invented
+    sentences through on the union's wider vocabulary: "The meeting in Moscow was part of a
+    visit to the Russian capital".)
+
+    With a question, a passage must also hold the sentence's words beside the question's
+    (in one of its sentences): "Beijing" moves to "Putin and Xi met in Beijing" for "Where did
+    they meet?", but "PWNED", lifted from an instruction planted in a memo, does not move to
+    it for "What is the budget for 2031?". Passages in `own`, which the answer's earlier
+    sentences already cite, need not: a small model often marks only its first sentence, and
+    the next one goes on from the same source. The checker's score decides, not the
+    verbatim-quote rule, for the same reason."""
+    allowed = [p for p in passages
+               if p.number in own or not question or beside_question(sentence, p.text, question)]
+    context = [p.text for p in passages]
+    scored = [(s.score, p.number) for p in allowed if p.number not in skip
+              for s in [scorer.score(sentence, [p.text], question, context)] if s.checked()]
+    return max(scored)[1] if scored else None
+
+
+def beside_question(sentence: str, passage: str, question: str) -> bool:
+    """Does some sentence of the passage hold both a word the answer brings and a word of the question
+    (or, when it opens with "This", "It", "They" ..., the sentence before it the question's word)?"""
+    own, asked = set(content_terms(sentence)), set(content_terms(question))
+    new = own - asked
+    if not new or not asked:
+        return True  # nothing to place: the answer only repeats the question, or the question has no words
+    # a sentence that goes on from the one before it ("This shift has provided a lifeline ...")
+    # is read with it: the question's words ("the pivot to China") are often there
+    sents = sentences(passage)
+    terms = [set(content_terms(s)) for s in sents]
+    return any(new & t and asked & (t | (terms[i - 1] if i and opens_with_reference(sents[i]) else set()))
+               for i, t in enumerate(terms))
+
+
+def split_claims(draft: str) -> list[tuple[str, list[int]]]:
+    """Split a draft into (sentence without markers, cited numbers) pairs.
+
+    A marker run after the sentence's final punctuation ("... Beijing. [1]")
+    belongs to that sentence, whether the sentence splitter puts it at the
+    start of the next span or in a span of its own.
+    """
+    claims: list[tuple[str, list[int]]] = []
+    text = draft.strip()
+    for s, e in sentence_spans(text):
+        sent = text[s:e]
+        lead = MARKER_RUN_RE.match(sent)
+        if lead and claims:  # "[1]" opening a span belongs to the sentence before it
+            claims[-1][1].extend(int(n) for n in re.findall(r"\d+", lead.group()))
+            sent = sent[lead.end():]
+        numbers = [int(n) for n in CITATION_RE.findall(sent)]
+        plain = re.sub(r"\s+([.,;:!?])", r"\1", CITATION_RE.sub("", sent)).strip()
+        plain = re.sub(r"[,;:]+(?=[.!?]$)", "", plain)  # "Beijing, [2]." -> "Beijing."
+        if plain.strip(".,;:!?\"'”’ "):
+            claims.append((plain, numbers))
+        elif claims:
+            claims[-1][1].extend(numbers)
+    return claims
+
+
+class Numbering:
+    """Sources numbered as the answer cites them: the first passage cited is [1], the next [2].
+
+    Retrieval numbers passages by rank; a reader wants [1], [2] ... in reading
+    order, and the same passage under one number within an answer (streamed
+    sentence by sentence, so one Numbering serves every verify() of an answer)."""
+
+    def __init__(self) -> None:
+        self.of: dict[int, int] = {}
+
+    def __call__(self, retrieval_number: int) -> int:
+        return self.of.setdefault(retrieval_number, len(self.of) + 1)
+
+    def passages(self, passages: list[Passage]) -> list[Passage]:
+        """The passages renumbered: cited ones first, in citation order, then the others by rank."""
+        cited = sorted((p for p in passages if p.number in self.of), key=lambda p: self.of[p.number])
+        rest = [p for p in passages if p.number not in self.of]
+        return [replace(p, number=i) for i, p in enumerate(cited + rest, 1)]
+
+
+def verify(draft: str, passages: list[Passage], scorer: SupportScorer, question: str | None = None,
+           numbering: Numbering | None = None) -> Verified:
+    """The guard. With the question, words an answer repeats from it are not asked of the passages.
+    Markers in the result use `numbering` (a new one by default); so do the citations."""
+    numbering = numbering if numbering is not None else Numbering()
+    by_number = {p.number: p for p in passages}
+    context = [p.text for p in passages]  # the retrieved passages complete names (rag.guard.support.features)
+    kept: list[str] = []
+    cited: set[int] = set()
+    out = Verified("", [])
+    for sentence, numbers in split_claims(draft):
+        valid = list(dict.fromkeys(n for n in numbers if n in by_number))
+        out.dropped_markers += [n for n in numbers if n not in by_number]
+        if numbers and scorer.rules.hollow and hollow(sentence):  # a model that listed sources where the answer's names belong says nothing
+            out.unsupported.append(sentence)
+            continue
+        if not (valid and scorer.supports(sentence, [by_number[n].text for n in valid], question, context)):
+            other = (best_source(sentence, passages, scorer, question, set(valid), set(numbering.of) | cited)
+                     if scorer.rules.recite else None)
+            if other is None:
+                out.unsupported.append(sentence)
+                continue
+            valid = [other]
+            out.recited.append(sentence)
+        kept.append(sentence + "".join(f" [{numbering(n)}]" for n in valid))
+        cited.update(valid)
+    out.text = " ".join(kept)
+    out.citations = sorted((replace(Citation.of(by_number[n]), number=numbering(n)) for n in cited),
+                           key=lambda c: c.number)
+    return out
+
+
+def complete_sentences(deltas: Iterator[str]) -> Iterator[str]:
+    """Regroup streamed text deltas into whole sentences (with their trailing [n] markers).
+
+    A sentence is complete once the next one has begun with something other than
+    a citation marker; the remainder is flushed when the stream ends.
+    """
+    buffer = ""
+    for delta in deltas:
+        buffer += delta
+        spans = sentence_spans(buffer)
+        while len(spans) >= 2 and not buffer[spans[-1][0]:].lstrip().startswith("["):
+            cut = spans[-1][0]
+            head, buffer = buffer[:cut].strip(), buffer[cut:]
+            if head:
+                yield head
+            spans = sentence_spans(buffer)
+    if buffer.strip():
+        yield buffer.strip()

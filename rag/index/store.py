@@ -1,0 +1,347 @@
+"""The Chroma-backed chunk index: open it, sync documents into it, list its nodes.
+
+Sync is idempotent and keyed by content hashes: unchanged chunks are skipped,
+a changed file's new chunks are added before its stale ones are deleted (a kill
+half-way leaves extra chunks that the next sync removes, never a hole), and
+files that no longer exist lose their chunks. A file whose every chunk carries
+its current text hash and whose chunk count is complete is not even re-chunked,
+so re-ingesting unchanged files loads no tokenizer and no model.
+
+Nothing heavy happens on opening: the llama-index vector store is made on the
+first write or query, and `open_store` gives the store a `LazyEmbedder` that
+builds the embedding model only when something needs embedding.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from rag.ingestion.chunking import Chunk, chunk
+from rag.ingestion.documents import SourceDoc
+from rag.ingestion.embedding import Embedder
+from rag.errors import BackendUnavailable, IndexNotBuilt, RagError
+from rag.settings import Settings
+
+EMBED_BATCH = 64
+PAGE = 5000  # rows per read: one get() of every row fails in Chroma at about 50,000 chunks
+# Metadata the embedding and the LLM do not see (the heading stays visible).
+HIDDEN_KEYS = ["source", "path", "text_path", "start", "end", "doc_hash", "doc_chunks"]
+
+
+@dataclass
+class SyncReport:
+    added: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    files: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (f"{len(self.files)} file(s): {self.added} chunk(s) added, "
+                f"{self.removed} removed, {self.unchanged} unchanged")
+
+
+class LazyEmbedder:
+    """The configured embedder, built on the first embed(): `rag sources`, `rag remove` and an
+    ingest of unchanged files need only its name (which the index records), never the model."""
+
+    def __init__(self, settings: Settings) -> None:
+        from rag.ingestion.embedding import LocalEmbedder
+
+        self.settings = settings
+        self.name = (f"openai:{settings.openai_embed_model}" if settings.embeddings == "openai"
+                     else LocalEmbedder.name)
+        self._real: Embedder | None = None
+
+    @property
+    def real(self) -> Embedder:
+        if self._real is None:
+            from rag.ingestion.embedding import make_embedder
+
+            self._real = make_embedder(self.settings)
+        return self._real
+
+    @property
+    def loaded(self) -> bool:
+        return self._real is not None
+
+    def embed(self, texts: list[str]):
+        return self.real.embed(texts)
+
+    def warm_up(self) -> None:
+        """Load the local model, so that timing the embedding measures the embedding, not the
+        loading (OpenAI: nothing to load)."""
+        if self.settings.embeddings != "local":
+            return
+        getattr(self.real, "inner", self.real).load()
+
+
+def open_store(settings: Settings) -> "Store":
+    """The index for these settings, opened once, without loading the embedding model."""
+    return Store(settings, LazyEmbedder(settings))
+
+
+def _client(settings: Settings):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    if settings.chroma_url:  # server mode: the app keeps no index state of its own
+        from urllib.parse import urlparse
+
+        url = urlparse(settings.chroma_url)
+        try:
+            client = chromadb.HttpClient(host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
+                                         ssl=url.scheme == "https", settings=ChromaSettings(anonymized_telemetry=False))
+            client.heartbeat()
+            return client
+        except Exception:
+            raise BackendUnavailable(f"cannot reach the Chroma server at {settings.chroma_url}") from None
+    path = Path(settings.data_dir) / "chroma"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
+    except Exception as exc:  # chromadb raises many types for a damaged folder
+        raise IndexNotBuilt(
+            f"cannot open the index in {path} ({type(exc).__name__}: {exc}); "
+            f"delete that folder and run `rag ingest` to rebuild it"
+        ) from None
+
+
+class Store:
+    def __init__(self, settings: Settings, embedder: Embedder, client=None) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.client = client if client is not None else _client(settings)
+        try:
+            self.collection = self.client.get_or_create_collection(
+                settings.collection, metadata={"hnsw:space": "cosine", "embedder": embedder.name}
+            )
+        except Exception as exc:
+            raise BackendUnavailable(f"cannot open collection {settings.collection!r}: {exc}") from None
+        built_with = (self.collection.metadata or {}).get("embedder")
+        if built_with and built_with != embedder.name:
+            raise IndexNotBuilt(
+                f"the index in {settings.index_location} was built with {built_with} embeddings, "
+                f"not {embedder.name}; use another RAG_DATA_DIR or delete it and re-ingest"
+            )
+        self._vector_store = None
+        self._writes = 0  # bumped by every write from this process
+
+    @property
+    def vector_store(self):
+        """llama-index's view of the collection, made on first use (importing it takes seconds)."""
+        if self._vector_store is None:
+            from llama_index.vector_stores.chroma import ChromaVectorStore
+
+            self._vector_store = ChromaVectorStore(chroma_collection=self.collection)
+        return self._vector_store
+
+    @property
+    def location(self) -> str:
+        """Where the index is: the data folder (absolute) or the Chroma server."""
+        return self.settings.index_location
+
+    def unavailable(self, exc: Exception) -> BackendUnavailable:
+        """The one-line error for a store call that failed (server down, damaged folder)."""
+        if self.settings.chroma_url:
+            return BackendUnavailable(f"the Chroma server at {self.settings.chroma_url} is not answering "
+                                      f"({type(exc).__name__}); it is retried on the next request")
+        return BackendUnavailable(f"the index in {self.location} could not be read ({type(exc).__name__}); "
+                                  f"if this persists, delete that folder and run `rag ingest` to rebuild it")
+
+    @contextmanager
+    def guard(self):
+        try:
+            yield
+        except RagError:
+            raise
+        except Exception as exc:
+            raise self.unavailable(exc) from None
+
+    @property
+    def version(self) -> tuple[int, int]:
+        """Changes whenever the indexed content may have changed (count, or a write here)."""
+        return (self.count(), self._writes)
+
+    def _pages(self, include: list[str]):
+        """Every row of the collection, PAGE rows per request."""
+        offset = 0
+        while True:
+            with self.guard():
+                page = self.collection.get(include=include, limit=PAGE, offset=offset)
+            if not page["ids"]:
+                return
+            yield page
+            offset += len(page["ids"])
+            if len(page["ids"]) < PAGE:
+                return
+
+    def count(self) -> int:
+        with self.guard():
+            return self.collection.count()
+
+    def _ids_for(self, path: str) -> set[str]:
+        with self.guard():
+            return set(self.collection.get(where={"path": path}, include=[])["ids"])
+
+    def sources(self) -> dict[str, int]:
+        """Indexed file paths and their chunk counts."""
+        counts: dict[str, int] = {}
+        metadatas = [m for page in self._pages(["metadatas"]) for m in page["metadatas"]]
+        for meta in metadatas:
+            counts[meta["path"]] = counts.get(meta["path"], 0) + 1
+        return counts
+
+    def _rows_for(self, path: str) -> dict[str, dict]:
+        """The ids of a file's chunks and their metadata."""
+        with self.guard():
+            rows = self.collection.get(where={"path": path}, include=["metadatas"])
+        return dict(zip(rows["ids"], rows["metadatas"]))
+
+    @staticmethod
+    def _complete(doc: SourceDoc, rows: dict[str, dict]) -> bool:
+        """Every chunk of the file is in, made from its current text: nothing to chunk or embed.
+        A kill half-way through adding a file leaves fewer chunks than doc_chunks; a changed
+        file leaves chunks with another doc_hash. Either way the file is chunked again."""
+        if not rows:
+            return False
+        digest, text_path = doc.digest, str(doc.text_path or doc.path)
+        return all(m.get("doc_hash") == digest and m.get("doc_chunks") == len(rows)
+                   and m.get("text_path") == text_path for m in rows.values())
+
+    def _to_node(self, c: Chunk, vector: list[float], doc_chunks: int):
+        from llama_index.core.schema import TextNode
+
+        return TextNode(id_=c.id, text=c.text, metadata=c.metadata() | {"doc_chunks": doc_chunks}, embedding=vector,
+                        excluded_embed_metadata_keys=HIDDEN_KEYS,
+                        excluded_llm_metadata_keys=HIDDEN_KEYS)
+
+    @staticmethod
+    def embed_text(c: Chunk) -> str:
+        return f"{c.heading}\n{c.text}" if c.heading else c.text
+
+    def sync(self, docs: list[SourceDoc], progress: Callable[[int, int], None] | None = None) -> SyncReport:
+        """Bring the index in line with docs. `progress(done, total)` is called with done=0 once
+        the model is loaded and embedding starts, then after every batch."""
+        report = SyncReport(files=[str(d.path) for d in docs])
+        plan: list[tuple[list[Chunk], set[str]]] = []
+        doc_chunks: dict[str, int] = {}  # chunk id -> chunks in its file, recorded with each chunk
+        for doc in docs:
+            rows = self._rows_for(str(doc.path))
+            if self._complete(doc, rows):
+                report.unchanged += len(rows)
+                continue
+            chunks = chunk(doc, self.settings.chunk_size, self.settings.chunk_overlap)
+            fresh = [c for c in chunks if c.id not in rows]
+            stale = set(rows) - {c.id for c in chunks}
+            report.unchanged += len(chunks) - len(fresh)
+            doc_chunks.update((c.id, len(chunks)) for c in chunks)
+            mark = {"doc_hash": doc.digest, "doc_chunks": len(chunks)}
+            kept = [c.id for c in chunks if c.id in rows and any(rows[c.id].get(k) != v for k, v in mark.items())]
+            if kept:  # unchanged chunks of a changed file: record the file's new hash and size
+                with self.guard():
+                    self.collection.update(ids=kept, metadatas=[mark] * len(kept))
+            plan.append((fresh, stale))
+        # Batches span documents, so many small files still embed in full batches.
+        fresh = [c for f, _ in plan for c in f]
+        if fresh:  # set-up (model, llama-index) before the clock starts: the rate shown is the embedding's
+            warm_up = getattr(self.embedder, "warm_up", None)
+            if warm_up:
+                warm_up()
+            self.vector_store  # noqa: B018 (made on first use; importing it takes seconds)
+            if progress:
+                progress(0, len(fresh))
+        for lo in range(0, len(fresh), EMBED_BATCH):
+            batch = fresh[lo : lo + EMBED_BATCH]
+            vectors = self.embedder.embed([self.embed_text(c) for c in batch]).tolist()
+            with self.guard():
+                self.vector_store.add([self._to_node(c, v, doc_chunks[c.id]) for c, v in zip(batch, vectors)])
+            self._writes += 1
+            report.added += len(batch)
+            if progress:
+                progress(report.added, len(fresh))
+        # Stale chunks go only after every new one is in: a kill before this point
+        # leaves extra chunks for the next sync to remove, never missing ones.
+        for _, stale in plan:
+            if stale:
+                with self.guard():
+                    self.collection.delete(ids=sorted(stale))
+                self._writes += 1
+                report.removed += len(stale)
+        return report
+
+    def prune(self, keep: Callable[[str], bool] = lambda p: Path(p).exists()) -> int:
+        """Delete the chunks of files that `keep` rejects (by default: files gone from disk)."""
+        gone = [p for p in self.sources() if not keep(p)]
+        removed = 0
+        for path in gone:
+            ids = sorted(self._ids_for(path))
+            self.collection.delete(ids=ids)
+            self._writes += 1
+            removed += len(ids)
+        return removed
+
+    def count_of(self, path: str) -> int:
+        """How many chunks of this file (absolute path) the index holds."""
+        return len(self._ids_for(str(path)))
+
+    def remove(self, path: str) -> int:
+        ids = sorted(self._ids_for(str(path)))
+        if ids:
+            self.collection.delete(ids=ids)
+            self._writes += 1
+        return len(ids)
+
+    def ids(self) -> list[str]:
+        return [i for page in self._pages([]) for i in page["ids"]]
+
+    def nodes(self) -> list:
+        """Every indexed node, read page by page (rag.derived builds the keyword index from them)."""
+        from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+        return [metadata_dict_to_node(meta, text=text) for page in self._pages(["documents", "metadatas"])
+                for text, meta in zip(page["documents"], page["metadatas"])]
+
+
+def tqdm_progress(desc: str, stream=None) -> Callable[[int, int], None]:
+    """A progress callback for Store.sync. On a terminal: a tqdm bar, created on the first call
+    (when embedding starts, the model already loaded), so its rate is chunks embedded per second.
+    Otherwise (a log, a pipe) nothing is redrawn: a plain "done/total" line each tenth of the way,
+    and one summary line at the end."""
+    stream = stream or sys.stderr
+    state: dict = {}
+
+    def update(done: int, total: int) -> None:
+        if "start" not in state:
+            state["start"] = time.perf_counter()
+            if _is_terminal(stream):
+                from tqdm import tqdm
+
+                state["bar"] = tqdm(total=total, desc=desc, unit="chunk", file=stream, leave=True, initial=done)
+        bar = state.get("bar")
+        if bar is not None:
+            bar.update(done - bar.n)
+        elif done < total and total and done * 10 // total > state.get("tenth", 0):
+            state["tenth"] = done * 10 // total
+            print(f"{desc}: {done}/{total} chunks", file=stream, flush=True)
+        if done >= total and "closed" not in state:
+            state["closed"] = True
+            if bar is not None:
+                bar.close()
+            else:
+                seconds = time.perf_counter() - state["start"]
+                rate = f", {done / seconds:.1f} chunks/s" if seconds > 0 else ""
+                print(f"{desc}: {done} chunk(s) in {seconds:.1f} s{rate}", file=stream, flush=True)
+
+    return update
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

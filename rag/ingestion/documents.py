@@ -1,0 +1,136 @@
+"""Find and read the files to index, refusing bad ones before the index is touched.
+
+Reads UTF-8 text (.txt, .md, and files with no extension such as LICENSE or
+README when their bytes are text) and extracts text from .html and .pdf
+(rag.parsers). Offsets everywhere are offsets into the string that
+`open(text_path, encoding="utf-8").read()` returns, so a citation's
+`text == open(path).read()[start:end]` holds exactly; for .txt/.md the text
+path is the file itself, for .html/.pdf it is the extracted text saved in
+the data folder.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from rag.errors import BadInput
+
+TEXT_SUFFIXES = (".txt", ".md", ".markdown")
+SUFFIXES = TEXT_SUFFIXES + (".html", ".htm", ".pdf")
+MAX_FILE_BYTES = 20 * 1024 * 1024
+SNIFF_BYTES = 65536
+
+
+@dataclass(frozen=True)
+class SourceDoc:
+    path: Path  # absolute: the document's identity in the index
+    text: str
+    text_path: Path | None = None  # where `text` is stored, when it was extracted
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+def looks_like_text(path: Path) -> bool:
+    """The file's first 64 KiB hold no NUL byte and decode as UTF-8 (judged by content, not name)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)  # a character cut at the end is fine
+    except (OSError, UnicodeDecodeError):
+        return False
+    return b"\x00" not in head
+
+
+def _wanted(path: Path) -> bool:
+    """In a folder: the supported types, plus extensionless files (LICENSE, README) whose content is text."""
+    suffix = path.suffix.lower()
+    return suffix in SUFFIXES or (not suffix and looks_like_text(path))
+
+
+def expand(paths: list[str | Path]) -> list[Path]:
+    """Files named, plus supported files found under folders named; sorted, unique."""
+    if not paths:
+        raise BadInput("no path given")
+    found: dict[Path, None] = {}
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if not path.exists():
+            raise BadInput(f"no such file or folder: {raw}")
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file()
+                           and not any(part.startswith(".") for part in p.relative_to(path).parts) and _wanted(p))
+            if not files:
+                raise BadInput(f"no {'/'.join(SUFFIXES)} or extensionless text files under {raw}")
+            found.update((f.resolve(), None) for f in files)
+        elif not path.suffix:
+            if not looks_like_text(path):
+                raise BadInput(f"{raw} has no extension and is not UTF-8 text; supported: {', '.join(SUFFIXES)} "
+                               "and extensionless text files")
+            found[path.resolve()] = None
+        elif path.suffix.lower() not in SUFFIXES:
+            raise BadInput(f"unsupported file type {path.suffix!r} for {raw}; supported: {', '.join(SUFFIXES)} "
+                           "and extensionless text files")
+        else:
+            found[path.resolve()] = None
+    return list(found)
+
+
+def read(path: Path, extract_dir: Path | None = None) -> SourceDoc:
+    """Read one file as text, or raise BadInput saying why it cannot be indexed."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise BadInput(f"{path} is {size / 1e6:.0f} MB; the limit is {MAX_FILE_BYTES // 2**20} MiB")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise BadInput(f"cannot read {path}: {exc.strerror or exc}") from None
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        if not raw.startswith(b"%PDF"):
+            raise BadInput(f"{path} is not a PDF file")
+        from rag.ingestion.parsers import pdf_text
+
+        return _extracted(path, pdf_text(path), extract_dir)
+    if b"\x00" in raw[:65536]:
+        raise BadInput(f"{path} looks binary (it contains NUL bytes), not text")
+    if suffix in (".html", ".htm"):
+        from rag.ingestion.parsers import html_text
+
+        return _extracted(path, html_text(raw, path.name), extract_dir)
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"{path} is not UTF-8 text (bad byte at offset {exc.start})") from None
+    # Decode the way open(path).read() does (universal newlines) so offsets agree.
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    if not text.strip():
+        raise BadInput(f"{path} has no text")
+    return SourceDoc(path=path, text=text)
+
+
+def _extracted(path: Path, text: str, extract_dir: Path | None) -> SourceDoc:
+    """Save extracted text where citations can point (data folder/extracted/)."""
+    if extract_dir is None:
+        return SourceDoc(path=path, text=text)
+    extract_dir = extract_dir.resolve()  # citations name it from any working folder
+    extract_dir.mkdir(parents=True, exist_ok=True)
+    tag = hashlib.sha256(str(path).encode("utf-8")).hexdigest()[:10]
+    target = extract_dir / f"{path.stem[:60]}-{tag}.txt"
+    with open(target, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+    return SourceDoc(path=path, text=text, text_path=target)
+
+
+def load(paths: list[str | Path], extract_dir: Path | None = None) -> list[SourceDoc]:
+    """Validate every file first: one bad file stops the whole ingest before any write."""
+    return [read(p, extract_dir) for p in expand(paths)]

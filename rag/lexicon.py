@@ -1,0 +1,127 @@
+"""Every word list and pattern the answering and the guard rules read, in one place.
+
+English only. Each entry says what it recognises; the tests named beside the
+rules that use them (tests/test_guard.py, tests/test_text.py) are what explain
+them. Nothing here decides anything: rag.text, rag.answering and rag.guard do.
+"""
+
+from __future__ import annotations
+
+import re
+
+# --- words -----------------------------------------------------------------------------------------
+
+WORD_RE = re.compile(r"[A-Za-z0-9]+(?:['’][A-Za-z]+)?")
+# A compact English stop list; question words are stop words for matching.
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each
+    few for from further had has have having he her here hers herself him himself his how
+    i if in into is it its itself just me more most my myself no nor not now of off on once
+    only or other our ours ourselves out over own same she should so some such than that the
+    their theirs them themselves then there these they this those through to too under until
+    up very was we were what when where which while who whom why will with would you your
+    yours yourself yourselves tell explain describe according article text say said says
+    did does do anything something thing things much many one ones s t ’s 's""".split()
+)
+# Past forms of common irregular verbs, which a suffix stemmer cannot relate to their verb
+# ("met" / "meeting", "said" / "says"); a paraphrase uses one where the source has the other.
+IRREGULAR = dict(pair.split(":") for pair in """met:meet said:say took:take taken:take went:go gone:go made:make
+    came:come saw:see seen:see gave:give given:give told:tell found:find thought:think held:hold
+    brought:bring began:begin begun:begin kept:keep left:leave led:lead felt:feel became:become
+    knew:know known:know built:build sent:send spent:spend paid:pay sold:sell stood:stand
+    won:win lost:lose fell:fall fallen:fall rose:rise risen:rise grew:grow grown:grow drew:draw
+    drawn:draw chose:choose chosen:choose spoke:speak spoken:speak wrote:write written:write
+    bought:buy caught:catch fought:fight sought:seek taught:teach understood:understand
+    struck:strike broke:break broken:break drove:drive driven:drive ran:run hit:hit shut:shut""".split())
+# Words that open a sentence going on from the one before it ("This shift has ...").
+REFERENCE_WORDS = frozenset("this these that those it its he she they their such".split())
+
+# --- sentences and citation markers ---------------------------------------------------------------
+
+ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sr jr st vs etc e.g i.e u.s u.k u.n u.s.a no inc ltd co corp gen gov sen
+    rep col lt sgt capt jan feb mar apr jun jul aug sep sept oct nov dec fig approx al ca cf""".split()
+)
+# End punctuation (plus closing quotes/brackets), white space, then what can start a sentence.
+BOUNDARY_RE = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9])")
+# A paragraph: lines up to a blank line or a list item.
+BLOCK_RE = re.compile(r"[^\n]+(?:\n(?!\s*\n|\s*(?:[-*•#]|\d+[.)])\s)[^\n]+)*")
+CITATION_RE = re.compile(r"\s*\[(\d{1,3})\]")
+MARKER_RUN_RE = re.compile(r"(?:\s*\[\d{1,3}\])+")  # "[1] [2]" opening a span
+# What is left of a sentence whose markers stood for words ("The handlers are [1], [2] and [3]."):
+# empty list slots, or a conjunction or article with nothing after it.
+HOLLOW_RE = re.compile(r",\s*,|\b(and|or|the|a|an|of|namely|including)\W*$", re.IGNORECASE)
+# A draft that declines to answer.
+REFUSAL_RE = re.compile(r"^\W*(i don'?t know|i do not know|i cannot answer|the (documents|sources|context) "
+                        r"(don'?t|do not|does not|doesn'?t) (say|contain|mention|provide))", re.IGNORECASE)
+
+# --- names -----------------------------------------------------------------------------------------
+
+# A run of capitalised words as written ("Vladimir Putin", "Indian Ocean").
+NAME_RUN = r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*"
+NAME_RUN_RE = re.compile(NAME_RUN)
+# A capitalised word that does not open a sentence: a name the sentence brings.
+CAPITALISED_RE = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z’']+")
+# Acronyms, dotted ("U.S.") or capital ("HHS", "CEOs"), and names spelled out with their
+# linking words ("Department of Health and Human Services"), whose initials make one.
+ACRONYM_RE = re.compile(r"\b(?:[A-Z]\.){2,}|\b[A-Z]{2,6}(?=s?\b)")
+SPELLED_NAME_RE = re.compile(r"[A-Z][a-z]+(?:\s+(?:of|and|for|the|&)?\s*[A-Z][a-z]+)+")
+
+# --- figures, counts and dates ---------------------------------------------------------------------
+
+COUNT_WORDS = "two three four five six seven eight nine ten eleven twelve dozen dozens".split()
+MAGNITUDES = "hundred thousand million billion trillion".split()
+MAGNITUDE_WORDS = MAGNITUDES + [w + "s" for w in MAGNITUDES] + "percent half quarter twice double triple".split()
+NUMBER_RE = re.compile(r"\b\d[\d,.]*\b")
+DIGITS_RE = re.compile(r"\d[\d,.]*")  # a whole token that is a figure ("33", "20,000")
+GLUED_RE = re.compile(r"(\d)([a-zA-Z])")  # "446million" -> "446 million"
+# Count and magnitude words as a figure a text gives ("five", "millions").
+COUNT_RE = re.compile(r"\b(" + "|".join(COUNT_WORDS + MAGNITUDES + [w + "s" for w in MAGNITUDES]) + r")\b", re.IGNORECASE)
+# A figure ("$1.5 trillion", "40%") or a name, as written: what a sentence specifies.
+SPECIFIC_RE = re.compile(r"\$?\d(?:[\d,.]*\d)?%?(?:\s(?:million|billion|trillion))?|" + NAME_RUN)
+# Words that date a sentence: months ("may" and "march" are verbs too: see MONTH_CAPS_RE), weekdays, days.
+DATE_WORDS = frozenset("""january february april june july august september october november december
+    jan feb apr jun jul aug sept oct nov dec monday tuesday wednesday thursday friday saturday sunday
+    yesterday today tomorrow""".split())
+# "May" and "March" are months when capitalised inside a sentence ("a hearing in May").
+MONTH_CAPS_RE = re.compile(r"(?<=[a-z,] )(?:May|March)\b")
+YEAR_RE = re.compile(r"\b(1[6-9]|20)\d{2}\b")
+AGO_RE = re.compile(r"\b(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|several|few) "
+                    r"(years?|months?|weeks?|days?|decades?|centuries) ago\b")
+
+# --- negation --------------------------------------------------------------------------------------
+
+NEGATION_RE = re.compile(r"\b(no|not|never|none|nor|neither|without|cannot)\b|n't\b", re.IGNORECASE)
+# "not only ... but also", "no doubt", "no less than", "none other than": a "not" that denies nothing.
+NOT_A_NEGATION_RE = re.compile(r"\b(not only|not just|not merely|no doubt|no less|no fewer|none other)\b",
+                               re.IGNORECASE)
+QUOTED_RE = re.compile(r"[“\"][^”\"]{1,80}[”\"]|(?<!\w)['‘][^'’\n]{1,80}['’](?!\w)")
+
+# --- questions -------------------------------------------------------------------------------------
+
+# The kind of thing a question asks for, tried in this order on its lower-cased text.
+ANSWER_TYPES = [
+    ("date", r"^(when)\b|\b(what|which) (year|date|day|month|time)\b|\bwhat time\b|\bhow long ago\b|\bon what date\b|\bin what year\b"),
+    ("number", r"\bhow (many|much|long|old|often|large|big)\b|\b(what|which) (percentage|number|amount|share|proportion|volume|value|size|total|figure|sum|price|cost)\b|\bthe (number|amount|volume|value|size|total|cost|price|percentage) of\b"
+               # a measure asked for as the head of what is asked ("what is the acceptance rate"),
+               # within its first words (not "what code pulls the rate feed")
+               r"|^(what|which) ((is|are|was|were) )?(the )?([\w'\-]+ ){0,3}?(rate|temperature|speed|dosage|dose|percentage|average|price|cost|salary|wage|revenue|budget|population|height|length|weight|distance|duration|amounts?)\b"),
+    ("person", r"^(who|whom|whose)\b|\b(which|what) (person|leader|official|minister|journalist|photographer|reporter|spokesman|spokesperson|president|diplomat)\b|\bname of the\b|\bwho\b"),
+    ("place", r"^where\b|\b(which|what) (city|cities|country|countries|place|places|location|locations|venue|capital|region|regions|sea|seas|ocean|building|province|town|port|base)\b|\bwhere\b"),
+]
+# "how many hugs", "how many of the dengue cases": the counted noun (and the word after it).
+HOW_MANY_RE = re.compile(r"\bhow many\s+(?:of\s+the\s+)?([a-z\-]+)(?:\s+([a-z\-]+))?")
+QUESTION_WORDS = {"what", "who", "whom", "whose", "where", "when", "why", "how", "which", "is", "are",
+                  "was", "were", "do", "does", "did", "can", "could", "should", "would", "will", "has",
+                  "have", "had", "tell", "explain", "describe", "and", "according", "in", "on", "list",
+                  "name", "give", "summarize", "summarise", "please", "i", "so", "but", "then", "also"}
+PLACE_PREPOSITIONS = {"in", "at", "to", "near", "from", "inside", "outside", "across"}
+
+# --- follow-up questions ---------------------------------------------------------------------------
+
+# A personal pronoun and what replaces it with the name it stands for.
+PERSONAL = {"he": "{}", "him": "{}", "his": "{}’s", "she": "{}", "her": "{}", "hers": "{}’s"}
+PERSONAL_RE = re.compile(r"\b(" + "|".join(PERSONAL) + r")\b", re.IGNORECASE)
+OTHER_REFERENCE_RE = re.compile(r"\b(it|its|they|them|their|this|that|these|those|there|then|the two|both)\b")
+ELLIPSIS_RE = re.compile(r"^\s*(and|what about|how about|and what about|what of|why|how so|really)\b")
