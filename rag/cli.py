@@ -304,7 +304,7 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--answerer", choices=["extractive", "llm"], default="extractive")
     sp.add_argument("--compare", metavar="OLD_DIR", help="show what changed since an earlier run")
     sp.add_argument("--no-baseline", action="store_true", help="skip the plain LlamaIndex baseline")
-    sp.add_argument("--gate", action="store_true", help="exit 1 when a metric is below eval/thresholds.json")
+    sp.add_argument("--gate", action="store_true", help="exit 1 when a metric crosses eval/data/thresholds.json")
     sp.add_argument("--judge", action="store_true", help="add LLM-judge scores (needs an LLM configured)")
     sp.add_argument("--suite", choices=["article", "halueval", "fitzgov", "docs", "all"], default="article",
                     help="what to evaluate: the article's golden set, a public benchmark, the multi-document set, or all")

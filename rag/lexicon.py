@@ -49,16 +49,13 @@ BOUNDARY_RE = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s+[\"“‘'(\[]?[A-Z0-9]
 BLOCK_RE = re.compile(r"[^\n]+(?:\n(?!\s*\n|\s*(?:[-*•#]|\d+[.)])\s)[^\n]+)*")
 CITATION_RE = re.compile(r"\s*\[(\d{1,3})\]")
 MARKER_RUN_RE = re.compile(r"(?:\s*\[\d{1,3}\])+")  # "[1] [2]" opening a span
-# What is left of a sentence whose markers stood for words ("The handlers are [1], [2] and [3]."):
-# empty list slots, or a conjunction or article with nothing after it.
-HOLLOW_RE = re.compile(r",\s*,|\b(and|or|the|a|an|of|namely|including)\W*$", re.IGNORECASE)
 # A draft that declines to answer.
 REFUSAL_RE = re.compile(r"^\W*(i don'?t know|i do not know|i cannot answer|the (documents|sources|context) "
                         r"(don'?t|do not|does not|doesn'?t) (say|contain|mention|provide))", re.IGNORECASE)
 
 # --- names -----------------------------------------------------------------------------------------
 
-# A run of capitalised words as written ("Vladimir Putin", "Indian Ocean").
+# A run of capitalised words as written ("Ada Lovelace", "Indian Ocean").
 NAME_RUN = r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*"
 NAME_RUN_RE = re.compile(NAME_RUN)
 # A capitalised word that does not open a sentence: a name the sentence brings.

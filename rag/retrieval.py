@@ -4,7 +4,7 @@ All three pieces are llama-index's own (VectorIndexRetriever over
 ChromaVectorStore, BM25Retriever, QueryFusionRetriever in reciprocal-rank mode
 with a single query, so no LLM is asked to write query variants). This module
 only wires them and turns the fused nodes into numbered Passages. The BM25
-index comes from rag.derived, built once per index content.
+index comes from rag.index.derived, built once per index content.
 """
 
 from __future__ import annotations

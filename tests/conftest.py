@@ -37,6 +37,21 @@ socket.socket.connect = _loopback_only
 
 
 @pytest.fixture(autouse=True)
+def rule_switched_off(monkeypatch):
+    """RULE_OFF=name (set by tests/test_rules.py for a child pytest) switches that guard rule
+    family off by default, to show that the test named for it fails without it."""
+    import os
+
+    from rag.guard.rules import GuardRules
+
+    off = os.environ.get("RULE_OFF")
+    if off:
+        monkeypatch.setattr(GuardRules.__init__, "__defaults__",
+                            tuple(name != off for name in GuardRules.names()))
+    yield
+
+
+@pytest.fixture(autouse=True)
 def isolated_env(tmp_path, monkeypatch):
     for name in ("OPENAI_API_KEY", "RAG_LLM_BASE_URL", "RAG_LLM_MODEL", "RAG_LLM_API_KEY",
                  "RAG_ANSWERER", "RAG_TOP_K", "RAG_EMBEDDINGS", "RAG_SEEDS_DIR"):

@@ -1,4 +1,4 @@
-"""Local test models (rag.llm_models): assembling a GGUF from parts, finding the parts, --model.
+"""Local test models (rag.llm.models): assembling a GGUF from parts, finding the parts, --model.
 
 The unit tests use small fake parts and fake part packages in a temporary
 folder. The integration test needs Qwen2.5-Coder-1.5B-Instruct already

@@ -28,10 +28,11 @@ __all__ = ["RuleScorer", "RulesJudge", "ask_with", "variants"]
 
 class RuleScorer:
     name = "rules"
-    rules = GuardRules()  # the guard's other rule families run as with the product's checker
+
 
     def __init__(self, embedder, lex_weight: float = 0.3, threshold: float = 0.6) -> None:
         self.embedder, self.lex_weight, self.threshold = embedder, lex_weight, threshold
+        self.rules = GuardRules()  # the guard's other rule families run as with the product's checker
 
     def score(self, sentence: str, passages: list[str], question: str | None = None,
               context: list[str] | None = None) -> Support:  # the old rules read neither question nor context

@@ -13,19 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rag.answering.question import QuestionInfo, has_type
+from rag.answering.question import TYPE_REASON, QuestionInfo, has_type
 from rag.text import words
-
-TYPE_REASON = {"number": "no figure", "date": "no date", "person": "no name", "place": "no place"}
-
 
 def rules_verdict(info: QuestionInfo, ranked: list, stats, min_score: float = 0.38, min_dense: float = 0.25,
                   near_best: float = 0.85) -> tuple[bool, str]:
-    """The hand-set refusal rules the offline answerer had (thresholds set on the article's dev
-    split): (answer?, reason). RulesJudge applies them; the learned judge uses them only to word
-    its refusals. As a feature of the judge they did not earn their place:
-    held-out dev balanced accuracy 0.803 / 0.819 / 1.0 (fitz-gov / HaluEval / article) without
-    them, 0.780 / 0.727 / 1.0 with them (python -m eval.training.train_answerable, this ablation).
+    """The hand-set refusal rules (thresholds set on the article's dev split): (answer?, reason).
 
     Refuses when the question names something (CorpusStats.mentions: acronyms count) or gives a
     figure of three or more digits that the documents never mention; when no sentence is close
@@ -39,9 +32,8 @@ def rules_verdict(info: QuestionInfo, ranked: list, stats, min_score: float = 0.
     if not ranked or ranked[0].score < min_score or ranked[0].dense < min_dense:
         return False, "no passage is about this"
     if info.answer_type != "other":
-        # A name the documents mention nearly everywhere still answers "where" ("Beijing" in a
-        # Beijing story; every name of a single passage): leaving such names out refused right
-        # answers, and the ablation in eval/training/train_answerable.py found no gain in it.
+        # a name the documents mention nearly everywhere still answers "where" ("Paris" in a
+        # story set in Paris; every name of a single passage)
         pool = [c for c in ranked if c.score >= near_best * ranked[0].score]
         if not any(has_type(c.text, info.answer_type, info) for c in pool):
             return False, f"the closest passages give {TYPE_REASON[info.answer_type]}"

@@ -101,7 +101,7 @@ def answer_steps(question: str, *, retriever: Retriever, answerer: Answerer, sco
     if guard.removed_all:
         invented = guard.invented
         if invented:  # the model had to make up what it was asked for: the documents do not hold it
-            # the offline judge's reason when it refuses too ("they never mention Wang Yi") says more
+            # the offline judge's reason when it refuses too ("they never mention Ada Lovelace") says more
             offline = fallback.draft(asked, passages) if fallback is not None else None
             result.text = (offline.text if offline is not None and offline.refused else
                            refusal(asked, f"the model's answer gave {', '.join(invented)}, which no passage holds").text)
@@ -148,7 +148,7 @@ class Engine:
     """The real parts, built once from Settings: store, retriever, answerers, scorer."""
 
     def __init__(self, settings: Settings | None = None, *, ensure_seeds: bool = True, llm: Answerer | None = None,
-                 rules: GuardRules = GuardRules()) -> None:
+                 rules: GuardRules | None = None) -> None:
         """`llm`: the LLM answerer to use instead of one built from the settings (the evaluation
         replays recorded drafts through one); `rules`: the guard's rule families (all on)."""
         from rag.index.derived import Derived

@@ -3,10 +3,9 @@
 No LLM runs here, so nothing is generated: each candidate sentence of the
 passages is scored against the question (embedding cosine + IDF-weighted word
 overlap), and the best one or two are returned, each followed by its `[n]`.
-Whether to answer at all is the answerability judge's call
-(rag.answerable; the rules by default, a learned judge beside them): it weighs how close the best sentence is, how much of the
-question the passages cover, names the documents never mention, and whether
-the asked-for kind of thing (a number, date, person or place) is there.
+Whether to answer at all is the answerability judge's call (rag.answering.answerable):
+it weighs how close the best sentence is, names the documents never mention, and
+whether the asked-for kind of thing (a number, date, person or place) is there.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ from rag.text import content_terms, opens_with_reference, sentence_spans
 @dataclass(frozen=True)
 class Params:
     """Scoring weights and refusal thresholds, set on the golden set's dev split only
-    (python -m eval.tune prints the grid it searched)."""
+    (python -m eval.training.tune prints the grid it searched)."""
 
     dense_weight: float = 0.6  # score = dense_weight * cosine + (1 - dense_weight) * overlap
     near_best: float = 0.85  # candidates within this ratio of the best may serve the answer type

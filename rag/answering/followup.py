@@ -23,7 +23,7 @@ def needs_context(question: str) -> bool:
 
 
 def topic(question: str) -> str:
-    """The previous question without its question words: "Who is Sergey Lavrov?" -> "Sergey Lavrov"."""
+    """The previous question without its question words: "Who is Ada Lovelace?" -> "Ada Lovelace"."""
     tokens = question.strip().rstrip("?").split()
     while tokens and tokens[0].lower() in QUESTION_WORDS:
         tokens = tokens[1:]
@@ -35,7 +35,7 @@ MAX_CONTEXT_WORDS = 16
 
 
 def split_context(question: str) -> tuple[str, str]:
-    """("Why did they do that?", "Putin and Xi sign") from a condensed question."""
+    """("Why did they do that?", "the two leaders sign") from a condensed question."""
     m = CONTEXT_RE.match(question)
     if not m:
         return question, ""

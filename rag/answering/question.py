@@ -14,11 +14,15 @@ from rag.lexicon import (AGO_RE, ANSWER_TYPES, COUNT_WORDS, DATE_WORDS, DIGITS_R
 from rag.text import STOPWORDS, content_terms, stem, words
 
 
+# what an answer lacks when it lacks the asked-for kind of thing, for refusal messages
+TYPE_REASON = {"number": "no figure", "date": "no date", "person": "no name", "place": "no place"}
+
+
 @dataclass(frozen=True)
 class QuestionInfo:
     text: str
     answer_type: str  # number | date | person | place | other
-    names: tuple[str, ...]  # capitalised name phrases, e.g. ("Sergey Lavrov",)
+    names: tuple[str, ...]  # capitalised name phrases, e.g. ("Ada Lovelace",)
 
 
 def answer_type(question: str) -> str:
@@ -80,9 +84,9 @@ def is_count(word: str) -> bool:
 
 def anchored(sentence: str, question: QuestionInfo, common=lambda name: False, window: int = 8) -> bool:
     """Does a new, uncommon name stand next to the question's own words? For a
-    person: within `window` words either side ("Lavrov has described" for "Who
+    person: within `window` words either side ("Lovelace has described" for "Who
     described ..."). For a place: after them, behind a preposition ("meeting ...
-    in Beijing" for "Where did they meet?", not "conflict in Ukraine, the meeting")."""
+    in Paris" for "Where did they meet?", not "strikes in Lyon, the meeting")."""
     asked = {w.lower() for n in question.names for w in n.split()}
     q_terms = set(content_terms(question.text)) - {stem(w) for w in asked}
     tokens = words(sentence)

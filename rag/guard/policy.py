@@ -6,8 +6,6 @@ the LLM streams it (`stream`, which yields only text that is ready to show). Eve
 sentence goes through rag.guard.verify (its citations checked against the passages it
 cites). On top of that, each decision switched by a GuardRules field (rag.guard.rules):
 - a first sentence that declines ("I don't know") is the answer: a refusal;
-- a first sentence that brings a name or figure no passage holds ends the answer: what
-  follows goes on from an answer the documents lack (`invented_lead`);
 - when a count or date is asked for, kept sentences wait until one of them gives it, and
   none by the end is a refusal (`held_for_type`);
 - when every sentence was removed, `invented` lists the specifics they made up (or the
@@ -21,8 +19,7 @@ import time
 from typing import Iterable, Iterator
 
 from rag.answer import Citation, Draft, Passage, refusal
-from rag.answering.answerable import TYPE_REASON
-from rag.answering.question import analyse, has_type
+from rag.answering.question import TYPE_REASON, analyse, has_type
 from rag.guard.support import NEGATION, SupportScorer
 from rag.guard.verify import Numbering, is_refusal, verify
 from rag.lexicon import SPECIFIC_RE
@@ -40,7 +37,6 @@ class Guard:
         self.unsupported: list[str] = []
         self.recited: list[str] = []
         self.seconds = 0.0  # time spent checking
-        self._lead_invented: list[str] = []
 
     def _verify(self, text: str):
         t = time.perf_counter()
@@ -69,10 +65,6 @@ class Guard:
                 self.text, self.refused = sentence, True
                 return
             checked = self._verify(sentence)
-            if i == 0 and not checked.citations and self.rules.invented_lead:
-                self._lead_invented = self._invented(checked.unsupported)
-                if self._lead_invented:
-                    break
             if not checked.citations:
                 continue
             kept.append(checked.text)
@@ -100,13 +92,9 @@ class Guard:
         written, that no retrieved passage holds (and restated premises, quoted); else []."""
         if not self.rules.invented_refusal:
             return []
-        return self._lead_invented or self._invented(self.unsupported)
-
-    def _invented(self, removed: list[str]) -> list[str]:
-        """The names and figures the removed sentences brought that no passage holds, when every one
-        brought one. A sentence that only restates its question ("China sent troops to Ukraine." for
-        "Why did China send troops to Ukraine?") counts as itself: the premise is what no passage
-        holds. One removed without either (a right answer cited to the wrong source) counts for none."""
+        removed = self.unsupported
+        # a sentence that only restates its question ("The city banned cars." for "Why did the
+        # city ban cars?") counts as itself: the premise is what no passage holds. One removed without either (a right answer cited to the wrong source) counts for none.
         texts = [p.text for p in self.passages]
         premises = [s for s in removed if restates(s, self.question)]
         found = [self.scorer.score(s, texts, self.question) for s in removed if s not in premises]

@@ -1,8 +1,9 @@
 """The guard's rule families, each a switch, all on by default.
 
 The evaluation turns one off at a time to measure what it earns
-(`python -m eval.training.ablate_rules`); the product always runs the defaults.
-Each field names the regression test that fails without its rule.
+(`python -m eval.training.ablate_rules`, figures in docs/guard.md); the product always
+runs the defaults. Each field names the test that fails without its rule
+(tests/test_rules.py checks that it does).
 """
 
 from __future__ import annotations
@@ -18,18 +19,12 @@ class GuardRules:
     # A sentence that brings a name or figure no passage holds is unsupported.
     # tests/test_guard.py::test_an_invented_name_is_unsupported_however_close_the_rest
     invented_specifics: bool = True
-    # A name part the other retrieved passages complete ("Vladimir" of "Vladimir Putin") is no new name.
+    # A name part the other retrieved passages complete ("Ada" of "Ada Lovelace") is no new name.
     # tests/test_guard.py::test_a_full_name_from_another_retrieved_passage_is_no_new_name
     completed_names: bool = True
     # A sentence its sources do not support moves to the retrieved passage that does, if one does.
     # tests/test_guard.py::test_unsupported_sentences_are_removed_and_misplaced_citations_mended
     recite: bool = True
-    # A sentence whose markers stood where its words belong ("are [1], [2] and [3].") is removed.
-    # tests/test_guard.py::test_markers_standing_for_names_leave_nothing_to_show
-    hollow: bool = True
-    # A streamed answer whose first sentence brings a name or figure no passage holds is a refusal.
-    # tests/test_llm_backends.py::test_an_answer_whose_first_sentence_invents_the_asked_for_name_is_a_refusal
-    invented_lead: bool = True
     # An answer whose every removed sentence invented a specific (or restated the question's
     # premise) is a refusal, not a quotation of the closest passages.
     # tests/test_llm_backends.py::test_an_answer_made_only_of_invented_specifics_is_a_refusal

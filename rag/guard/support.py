@@ -4,10 +4,10 @@ No entailment model ships its weights on PyPI for offline use, so the judgment
 is a logistic regression over features that the bundled MiniLM and the text
 give (`features()` below): how much of the claim's wording, word pairs, numbers
 and names the passages hold, the best embedding match, negation on one side
-only. Its weights are learned by `python -m eval.train_support` on the dev
+only. Its weights are learned by `python -m eval.training.train_support` on the dev
 half of HaluEval summarization, synthetic pairs made from other dev documents
-(eval/synthetic.py) and our labelled pairs, and live in rag/guard/models/support.json
-(rag.learned) with the hash of the data they came from.
+(eval/training/synthetic.py) and our labelled pairs, and live in rag/guard/models/support.json
+(rag.guard.learned) with the hash of the data they came from.
 
 When a question is given, the claim is read as an answer to it: words the
 answer repeats from the question are not asked of the passages twice.
@@ -42,7 +42,7 @@ MODEL = "support.json"
 FEATURES = ("lex_all", "lex_new", "bigram_new", "lex_near", "bigram_near", "numbers_novel", "names_novel",
             "sem_max", "sem_second", "negation_mismatch")
 NEAR = 2  # the evidence sentences closest to the claim, for the "_near" features
-# the direction each feature may push the judgment (eval.learn.fit_logistic keeps to it)
+# the direction each feature may push the judgment (eval.training.learn.fit_logistic keeps to it)
 SIGNS = {"lex_all": 1, "lex_new": 1, "bigram_new": 1, "lex_near": 1, "bigram_near": 1, "numbers_novel": -1,
          "names_novel": -1, "sem_max": 1, "sem_second": 1, "negation_mismatch": -1}
 
@@ -101,8 +101,8 @@ def features(claim: str, passages: list[str], embedder: Embedder, question: str 
              context: list[str] | None = None, complete_names: bool = True) -> tuple[np.ndarray, tuple]:
     """The feature vector (in FEATURES order) and the novel specifics, for one claim.
 
-    `context`, the other passages retrieved with these, completes names: "Vladimir Putin" is no
-    new name against a passage that says "Putin" when another passage says "Vladimir Putin"
+    `context`, the other passages retrieved with these, completes names: "Ada Lovelace" is no
+    new name against a passage that says "Lovelace" when another passage says "Ada Lovelace"
     (a model writes people's full names wherever the sources gave them once)."""
     evidence = " ".join(passages)
     ev_terms = content_terms(evidence)
@@ -110,21 +110,21 @@ def features(claim: str, passages: list[str], embedder: Embedder, question: str 
     ev_words = set(words(evidence)) | set(ev_terms)
     prefixes = {w[:4] for w in ev_words}
     # names and figures are asked of the passages even when the question has them: a question can
-    # carry a false premise ("What did Wang Yi say about ...?"), and repeating it supports nothing
+    # carry a false premise ("What did Ada Lovelace say about ...?"), and repeating it supports nothing
     numbers, names = specifics(claim)
     ev_numbers = figures(evidence) | ev_words  # "20,000" is one figure, two words
     novel_numbers = [n for n in numbers if n not in ev_numbers]
-    novel_names = [n for n in names if n not in ev_words and n[:4] not in prefixes]  # "Chinese" ~ "China"
+    novel_names = [n for n in names if n not in ev_words and n[:4] not in prefixes]  # "German" ~ "Germany"
     completed: set[str] = set()
     if novel_names and context and complete_names:
         joined = " ".join(context).lower()
         completed = {n for n in novel_names if completes_name(n, claim, ev_words, joined)}
         novel_names = [n for n in novel_names if n not in completed]
-    # a name part the context completes ("Vladimir" of "Vladimir Putin") is no missing wording either
+    # a name part the context completes ("Ada" of "Ada Lovelace") is no missing wording either
     terms = [t for t in content_terms(claim) if t not in {stem(n) for n in completed}]
     asked = set(content_terms(question)) if question else set()
     new = [t for t in terms if t not in asked]
-    if not new:  # the answer only restates the question ("China sent troops to Ukraine."): check it whole
+    if not new:  # the answer only restates the question ("The city banned cars."): check it whole
         asked, new = set(), terms
     lex_all = sum(t in ev_set for t in terms) / len(terms) if terms else 1.0
     lex_new = sum(t in ev_set for t in new) / len(new) if new else 1.0
@@ -134,8 +134,8 @@ def features(claim: str, passages: list[str], embedder: Embedder, question: str 
     n_new = len(numbers) + len(names)
     ev_sents = [s for p in passages for s in sentences(p)] or passages or [""]
     # an answer is compared with the passages alone and as a whole statement with its question,
-    # whichever is closer: "Beijing" alone is far from every sentence, "Where did they meet?
-    # Beijing" is not, while a full sentence is diluted by the question in front of it
+    # whichever is closer: "Paris" alone is far from every sentence, "Where did they meet?
+    # Paris" is not, while a full sentence is diluted by the question in front of it
     texts = [claim] + ([f"{question} {claim}"] if question else [])
     vecs = embedder.embed([*texts, *ev_sents])
     all_sims = (vecs[len(texts):] @ vecs[:len(texts)].T).max(axis=1)
@@ -157,8 +157,8 @@ def features(claim: str, passages: list[str], embedder: Embedder, question: str 
 
 
 def completes_name(name: str, claim: str, ev_words: set[str], context: str) -> bool:
-    """Is `name` (lower-cased) part of a multi-word name in the claim ("Vladimir Putin") that
-    the evidence holds another part of ("putin") and the context (lower-cased) holds whole?"""
+    """Is `name` (lower-cased) part of a multi-word name in the claim ("Ada Lovelace") that
+    the evidence holds another part of ("lovelace") and the context (lower-cased) holds whole?"""
     for run in NAME_RUN_RE.findall(claim):
         parts = [w.lower() for w in run.split()]
         if name in parts and any(p in ev_words for p in parts if p != name) and run.lower() in context:
@@ -176,11 +176,11 @@ class SupportScorer:
     """score(sentence, passages, question=None) -> Support; supports(...) -> bool."""
 
     def __init__(self, embedder: Embedder, threshold: float | None = None, model: dict | None = None,
-                 rules: GuardRules = GuardRules()) -> None:
+                 rules: GuardRules | None = None) -> None:
         self.embedder = embedder
         self.model = model or learned.load(MODEL, FEATURES)
         self.threshold = self.model["threshold"] if threshold is None else threshold
-        self.rules = rules
+        self.rules = rules or GuardRules()
 
     def score(self, sentence: str, passages: list[str], question: str | None = None,
               context: list[str] | None = None) -> Support:

@@ -1,10 +1,10 @@
 """The citation guard applied to every answerer's draft.
 
 1. `[n]` markers that name no retrieved passage are dropped.
-2. Each answer sentence must be supported (rag.support) by the union of the
+2. Each answer sentence must be supported (rag.guard.support) by the union of the
    passages it cites. A sentence that cites nothing, or cites passages that do
    not support it, is re-cited to the retrieved passage that best supports it,
-   when one does: small models often drop a marker ("Beijing.") or point at the
+   when one does: small models often drop a marker ("Paris.") or point at the
    neighbouring source, and the sentence is right. Other sentences are moved
    from the text to `Answer.unsupported`.
 3. Citations list the passages that the kept sentences cite, verbatim.
@@ -18,17 +18,12 @@ from typing import Iterator
 
 from rag.answer import Citation, Passage
 from rag.guard.support import SupportScorer
-from rag.lexicon import CITATION_RE, HOLLOW_RE, MARKER_RUN_RE, REFUSAL_RE
+from rag.lexicon import CITATION_RE, MARKER_RUN_RE, REFUSAL_RE
 from rag.text import content_terms, opens_with_reference, sentence_spans, sentences
 
 
 def is_refusal(text: str) -> bool:
     return bool(REFUSAL_RE.match(text))
-
-
-def hollow(sentence: str) -> bool:
-    """Did the markers, once dropped, take words the sentence needs with them?"""
-    return bool(HOLLOW_RE.search(sentence))
 
 
 @dataclass
@@ -44,11 +39,11 @@ def best_source(sentence: str, passages: list[Passage], scorer: SupportScorer, q
                 skip: set[int], own: set[int] = frozenset()) -> int | None:
     """The number of the passage (not in `skip`, the sources the sentence cited) that best
     supports the sentence on its own, if any. (Trying pairs of passages as well let invented
-    sentences through on the union's wider vocabulary: "The meeting in Moscow was part of a
-    visit to the Russian capital".)
+    sentences through on the union's wider vocabulary: "The meeting in Lyon was part of a
+    visit to the French city".)
 
     With a question, a passage must also hold the sentence's words beside the question's
-    (in one of its sentences): "Beijing" moves to "Putin and Xi met in Beijing" for "Where did
+    (in one of its sentences): "Paris" moves to "The two leaders met in Paris" for "Where did
     they meet?", but "PWNED", lifted from an instruction planted in a memo, does not move to
     it for "What is the budget for 2031?". Passages in `own`, which the answer's earlier
     sentences already cite, need not: a small model often marks only its first sentence, and
@@ -70,7 +65,7 @@ def beside_question(sentence: str, passage: str, question: str) -> bool:
     if not new or not asked:
         return True  # nothing to place: the answer only repeats the question, or the question has no words
     # a sentence that goes on from the one before it ("This shift has provided a lifeline ...")
-    # is read with it: the question's words ("the pivot to China") are often there
+    # is read with it: the question's words ("the pivot to exports") are often there
     sents = sentences(passage)
     terms = [set(content_terms(s)) for s in sents]
     return any(new & t and asked & (t | (terms[i - 1] if i and opens_with_reference(sents[i]) else set()))
@@ -80,7 +75,7 @@ def beside_question(sentence: str, passage: str, question: str) -> bool:
 def split_claims(draft: str) -> list[tuple[str, list[int]]]:
     """Split a draft into (sentence without markers, cited numbers) pairs.
 
-    A marker run after the sentence's final punctuation ("... Beijing. [1]")
+    A marker run after the sentence's final punctuation ("... Paris. [1]")
     belongs to that sentence, whether the sentence splitter puts it at the
     start of the next span or in a span of its own.
     """
@@ -94,7 +89,7 @@ def split_claims(draft: str) -> list[tuple[str, list[int]]]:
             sent = sent[lead.end():]
         numbers = [int(n) for n in CITATION_RE.findall(sent)]
         plain = re.sub(r"\s+([.,;:!?])", r"\1", CITATION_RE.sub("", sent)).strip()
-        plain = re.sub(r"[,;:]+(?=[.!?]$)", "", plain)  # "Beijing, [2]." -> "Beijing."
+        plain = re.sub(r"[,;:]+(?=[.!?]$)", "", plain)  # "Paris, [2]." -> "Paris."
         if plain.strip(".,;:!?\"'”’ "):
             claims.append((plain, numbers))
         elif claims:
@@ -135,9 +130,6 @@ def verify(draft: str, passages: list[Passage], scorer: SupportScorer, question:
     for sentence, numbers in split_claims(draft):
         valid = list(dict.fromkeys(n for n in numbers if n in by_number))
         out.dropped_markers += [n for n in numbers if n not in by_number]
-        if numbers and scorer.rules.hollow and hollow(sentence):  # a model that listed sources where the answer's names belong says nothing
-            out.unsupported.append(sentence)
-            continue
         if not (valid and scorer.supports(sentence, [by_number[n].text for n in valid], question, context)):
             other = (best_source(sentence, passages, scorer, question, set(valid), set(numbering.of) | cited)
                      if scorer.rules.recite else None)

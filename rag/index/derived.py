@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 from rag.errors import IndexNotBuilt
 from rag.index.store import Store
 
-if TYPE_CHECKING:  # rag.extractive is imported only when statistics are built or loaded
+if TYPE_CHECKING:  # rag.index.corpus is imported only when statistics are built or loaded
     from rag.index.corpus import CorpusStats
 
 STATS_FILE = "corpus_stats.json"

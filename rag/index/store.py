@@ -300,7 +300,7 @@ class Store:
         return [i for page in self._pages([]) for i in page["ids"]]
 
     def nodes(self) -> list:
-        """Every indexed node, read page by page (rag.derived builds the keyword index from them)."""
+        """Every indexed node, read page by page (rag.index.derived builds the keyword index from them)."""
         from llama_index.core.vector_stores.utils import metadata_dict_to_node
 
         return [metadata_dict_to_node(meta, text=text) for page in self._pages(["documents", "metadatas"])

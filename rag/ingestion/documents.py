@@ -2,7 +2,7 @@
 
 Reads UTF-8 text (.txt, .md, and files with no extension such as LICENSE or
 README when their bytes are text) and extracts text from .html and .pdf
-(rag.parsers). Offsets everywhere are offsets into the string that
+(rag.ingestion.parsers). Offsets everywhere are offsets into the string that
 `open(text_path, encoding="utf-8").read()` returns, so a citation's
 `text == open(path).read()[start:end]` holds exactly; for .txt/.md the text
 path is the file itself, for .html/.pdf it is the extracted text saved in

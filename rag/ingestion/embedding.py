@@ -1,6 +1,6 @@
 """Embedders: one method, `embed(texts) -> unit vectors`, picked by make_embedder().
 
-`LocalEmbedder` runs the bundled all-MiniLM-L6-v2 offline (rag.minilm);
+`LocalEmbedder` runs the bundled all-MiniLM-L6-v2 offline (rag.ingestion.minilm);
 `OpenAIEmbedder` calls the OpenAI embeddings API when RAG_EMBEDDINGS=openai.
 `as_llama_embedding` adapts either to llama-index's BaseEmbedding so the
 library's vector retriever can use it.
@@ -24,7 +24,7 @@ class Embedder(Protocol):
 
 
 class LocalEmbedder:
-    """The bundled all-MiniLM-L6-v2 through the NumPy forward pass (rag.minilm), for a
+    """The bundled all-MiniLM-L6-v2 through the NumPy forward pass (rag.ingestion.minilm), for a
     question as for a whole ingest: it starts in milliseconds and, grouping texts by
     token count, embeds chunks faster than sentence-transformers does on the same CPU,
     so torch is never imported. Its vectors match sentence-transformers' (cosine

