@@ -12,8 +12,8 @@ import re
 from collections import Counter
 
 from rag.guard.support import SupportScorer
-from rag.text import normalize, stem, strip_citations
 from rag.guard.verify import split_claims
+from rag.text import normalize, stem, strip_citations
 
 
 def span_ranges(spans, source: str) -> list[tuple[int, int]]:

@@ -13,8 +13,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-from rag.errors import BadInput, RagError
 from rag.answering.inputs import clean_question
+from rag.errors import BadInput, RagError
 
 NOTICE_MARKER = "offline-notice-shown"  # in the data folder: the offline notice was shown once
 
@@ -138,9 +138,9 @@ def cmd_chat(args) -> int:
 
 def cmd_ingest(args) -> int:
     from rag.index.derived import Derived
+    from rag.index.store import open_store, tqdm_progress
     from rag.ingestion.documents import load
     from rag.settings import Settings
-    from rag.index.store import open_store, tqdm_progress
 
     settings = Settings.from_env()
     docs = load(args.paths, Path(settings.data_dir) / "extracted")  # every file checked before any write
@@ -155,8 +155,8 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_sources(args) -> int:
-    from rag.settings import Settings
     from rag.index.store import open_store
+    from rag.settings import Settings
 
     settings = Settings.from_env()
     sources = open_store(settings).sources()
@@ -169,8 +169,8 @@ def cmd_sources(args) -> int:
 
 
 def cmd_remove(args) -> int:
-    from rag.settings import Settings
     from rag.index.store import open_store
+    from rag.settings import Settings
 
     settings = Settings.from_env()
     store = open_store(settings)
@@ -211,9 +211,8 @@ def cmd_ui(args) -> int:
     port = args.port if args.port is not None else Settings.from_env().ui_port
     check_port(args.host, port)  # before the engine is built and before "Chat window on ..." is printed
 
-    from ui.app import launch
-
     from rag import default_engine
+    from ui.app import launch
 
     engine = default_engine()  # index the seeds now, not on the first question
     try:
@@ -226,8 +225,8 @@ def cmd_ui(args) -> int:
 
 
 def cmd_serve_llm(args) -> int:
-    from rag.llm.models import resolve
     from rag.llm.local_server import LocalLLMServer
+    from rag.llm.models import resolve
     from rag.settings import Settings
 
     model = resolve(args.model, Settings.from_env().data_dir)  # qwen*: assembled once into DATA_DIR/models/

@@ -13,8 +13,8 @@ import threading
 
 from rag.answer import Passage
 from rag.index.derived import Derived, Snapshot
-from rag.ingestion.embedding import as_llama_embedding
 from rag.index.store import Store
+from rag.ingestion.embedding import as_llama_embedding
 
 CANDIDATES_PER_RETRIEVER = 3  # each retriever proposes top_k * this before fusion
 

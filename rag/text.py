@@ -10,8 +10,16 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from rag.lexicon import (ABBREVIATIONS, BLOCK_RE, BOUNDARY_RE, CITATION_RE, IRREGULAR, REFERENCE_WORDS,
-                         STOPWORDS, WORD_RE)
+from rag.lexicon import (
+    ABBREVIATIONS,
+    BLOCK_RE,
+    BOUNDARY_RE,
+    CITATION_RE,
+    IRREGULAR,
+    REFERENCE_WORDS,
+    STOPWORDS,
+    WORD_RE,
+)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

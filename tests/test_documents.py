@@ -1,8 +1,8 @@
 import pytest
 
+from rag.errors import BadInput
 from rag.ingestion.chunking import chunk, sections
 from rag.ingestion.documents import load
-from rag.errors import BadInput
 from tests.conftest import SEED, make_pdf
 
 

@@ -95,8 +95,8 @@ def test_without_xdg_the_index_is_under_home(tmp_path):
 
 
 def test_the_empty_index_message_names_the_index(tmp_path):
-    from rag.index.derived import Derived
     from rag.errors import IndexNotBuilt
+    from rag.index.derived import Derived
     from rag.index.store import open_store
 
     settings = Settings.from_env({"RAG_DATA_DIR": str(tmp_path / "idx")})
@@ -127,8 +127,8 @@ def test_progress_is_plain_lines_when_not_a_terminal():
 
 def test_the_rate_starts_once_the_model_is_loaded(tmp_path, fake_embedder):
     """sync() loads the model (warm_up) before the first progress call, so set-up is not counted."""
-    from rag.ingestion.documents import load
     from rag.index.store import Store
+    from rag.ingestion.documents import load
 
     calls = []
 
@@ -200,8 +200,8 @@ def test_small_commands_load_no_model_and_open_the_store_once(tmp_path):
 
 def test_an_unchanged_file_is_not_chunked_again(tmp_path, fake_embedder, monkeypatch):
     import rag.index.store
-    from rag.ingestion.documents import load
     from rag.index.store import Store
+    from rag.ingestion.documents import load
 
     store = Store(Settings.from_env({"RAG_DATA_DIR": str(tmp_path / "idx")}), fake_embedder)
     f = tmp_path / "notes.txt"

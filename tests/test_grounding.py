@@ -5,12 +5,15 @@ import importlib.util
 import numpy as np
 import pytest
 
-from eval.judges.answerable import FEATURES as ANSWERABLE_FEATURES, MODEL as ANSWERABLE_MODEL, AnswerabilityJudge
-from rag.guard import learned
-from rag.errors import BadInput
+from eval.judges.answerable import FEATURES as ANSWERABLE_FEATURES
+from eval.judges.answerable import MODEL as ANSWERABLE_MODEL
+from eval.judges.answerable import AnswerabilityJudge
 from rag.answering.given import answer_from
+from rag.errors import BadInput
+from rag.guard import learned
 from rag.guard.check import check
-from rag.guard.support import FEATURES as SUPPORT_FEATURES, SupportScorer
+from rag.guard.support import FEATURES as SUPPORT_FEATURES
+from rag.guard.support import SupportScorer
 
 ARTICLE = ("Putin and Xi met in Beijing in May. They signed a joint statement on a new era of partnership. "
            "Russian Foreign Minister Sergey Lavrov called the relationship a duet.")
@@ -84,8 +87,8 @@ def test_answer_from_refuses_when_the_judge_says_the_passages_do_not_answer(fake
 
 def test_a_sentence_cut_at_a_chunk_edge_is_not_a_second_candidate(fake_embedder):
     from rag.answering.extractive import ExtractiveAnswerer
-    from rag.index.corpus import CorpusStats
     from rag.answering.given import passages_from_texts
+    from rag.index.corpus import CorpusStats
 
     first = "The hearing is set. Silva tested positive in a test Jan."
     second = "Silva tested positive in a test Jan. 9, and failed another on Jan. 31."
@@ -110,8 +113,8 @@ def test_rules_refuse_a_figure_the_documents_never_mention(fake_embedder, scorer
                     embedder=fake_embedder, answerer="extractive")
     assert a.refused and "never mention 2025" in a.text
     from rag.answering.answerable import rules_verdict
-    from rag.index.corpus import CorpusStats
     from rag.answering.question import analyse
+    from rag.index.corpus import CorpusStats
 
     assert rules_verdict(analyse("What happened in 2023?"), [], CorpusStats([passage]))[1] != "they never mention 2023"
 
@@ -125,7 +128,8 @@ def test_answer_from_rejects_bad_input(fake_embedder, scorer):
 
 @pytest.mark.integration
 def test_check_and_answer_from_with_the_real_model():
-    from rag import answer_from as public_answer_from, check as public_check
+    from rag import answer_from as public_answer_from
+    from rag import check as public_check
 
     passage = ["Putin and Xi met in Beijing."]
     assert public_check("They met in Moscow.", passage).supported is False

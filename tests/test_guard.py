@@ -2,9 +2,9 @@
 
 import pytest
 
+from rag.answer import Draft
 from rag.answering.engine import answer, clean_question
 from rag.errors import BadInput
-from rag.answer import Draft
 from rag.guard.support import SupportScorer
 from rag.guard.verify import split_claims, verify
 from tests.conftest import ListRetriever, ScriptedAnswerer, make_passages

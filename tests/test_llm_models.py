@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.llm import models as llm_models
 from rag.errors import BackendUnavailable
+from rag.llm import models as llm_models
 from rag.llm.models import MODELS, PartedModel, assemble, ensure, locate_parts, resolve
 from tests.conftest import ROOT
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from rag.answering.engine import Engine
-from rag.settings import Settings
 from rag.guard.verify import split_claims
+from rag.settings import Settings
 from tests.conftest import SEED
 
 pytestmark = pytest.mark.integration

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from rag.llm.local_server import free_port
-from rag.ingestion.chunking import chunk
-from rag.ingestion.documents import load
 from rag.answering.engine import Engine
 from rag.errors import BackendUnavailable, BadInput
+from rag.ingestion.chunking import chunk
+from rag.ingestion.documents import load
+from rag.llm.local_server import free_port
 from rag.settings import Settings
 from tests.conftest import ROOT, SEED
 from tests.openai_stub import ScriptedOpenAI

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.llm.local_server import free_port
 from rag.answering.engine import Engine
+from rag.llm.local_server import free_port
 from rag.settings import Settings
 from tests.conftest import ROOT
 

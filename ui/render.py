@@ -14,8 +14,8 @@ from html import escape
 from pathlib import Path
 
 from rag.answer import Answer
-from rag.text import content_terms, sentence_spans
 from rag.guard.verify import split_claims
+from rag.text import content_terms, sentence_spans
 
 
 def answer_html(answer: Answer, turn: int) -> str:

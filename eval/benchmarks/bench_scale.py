@@ -47,10 +47,10 @@ def corpus_files(corpus: str) -> list[Path]:
 
 def one(size: int, corpus: str) -> dict:
     """Ingest about `size` chunks into a fresh index, then time retrieval. Runs in its own process."""
-    from rag.ingestion.chunking import chunk
-    from rag.ingestion.documents import read
     from rag.answering.engine import Engine
     from rag.errors import BadInput
+    from rag.ingestion.chunking import chunk
+    from rag.ingestion.documents import read
     from rag.settings import PROJECT_ROOT, Settings
 
     docs, total = [read(PROJECT_ROOT / "seeds" / "putin-xi-beijing.txt")], 0

@@ -16,10 +16,10 @@ import tempfile
 from pathlib import Path
 
 from ..judges.rules import ask_with, variants
+from ..metrics import summarize
 from . import golden
 from .datasets import halueval_records
 from .golden import DATA_DIR
-from ..metrics import summarize
 
 DOCS_GOLDEN = DATA_DIR / "docs_golden.jsonl"
 

@@ -15,14 +15,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from .. import metrics
 from ..judges.answerable import AnswerabilityJudge
 from ..judges.llm import judge_answers, judge_pairs
 from ..judges.rules import RuleScorer, RulesJudge, ask_with, variants
-from .. import metrics
+from ..metrics import flatten, summarize
 from . import golden
 from .baseline import PlainLlamaIndex
 from .golden import DATA_DIR
-from ..metrics import flatten, summarize
 from .multidoc import docs_suite
 from .report import suite_figures, write_report
 from .suites import fitzgov_suite, halueval_suite

@@ -34,8 +34,7 @@ from rag.index.corpus import CorpusStats
 from rag.text import content_terms, sentences
 
 from ..harness import golden
-from ..harness.datasets import (FITZGOV_PACKAGE, HALUEVAL_DEV_ROWS, HALUEVAL_PACKAGE, fitzgov, halueval_records,
-                                spaced)
+from ..harness.datasets import FITZGOV_PACKAGE, HALUEVAL_DEV_ROWS, HALUEVAL_PACKAGE, fitzgov, halueval_records, spaced
 from ..judges.answerable import FEATURES, MODEL, SIGNS, features
 from .learn import CachedEmbedder, balanced, digest, fit_sources, hold_out, predict
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from rag.answering.question import TYPE_REASON, QuestionInfo, has_type
 from rag.text import words
 
+
 def rules_verdict(info: QuestionInfo, ranked: list, stats, min_score: float = 0.38, min_dense: float = 0.25,
                   near_best: float = 0.85) -> tuple[bool, str]:
     """The hand-set refusal rules (thresholds set on the article's dev split): (answer?, reason).

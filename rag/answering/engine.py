@@ -152,9 +152,9 @@ class Engine:
         """`llm`: the LLM answerer to use instead of one built from the settings (the evaluation
         replays recorded drafts through one); `rules`: the guard's rule families (all on)."""
         from rag.index.derived import Derived
+        from rag.index.store import Store
         from rag.ingestion.embedding import make_embedder
         from rag.retrieval import HybridRetriever
-        from rag.index.store import Store
 
         self.settings = settings or Settings.from_env()
         self.embedder = make_embedder(self.settings)
@@ -168,8 +168,8 @@ class Engine:
         self._llm = llm
 
     def ingest_seeds(self) -> None:
-        from rag.ingestion.documents import load
         from rag.index.store import tqdm_progress
+        from rag.ingestion.documents import load
 
         seeds = self.settings.seeds_dir
         if not seeds.is_dir():

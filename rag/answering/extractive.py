@@ -14,12 +14,11 @@ from dataclasses import dataclass
 
 from rag.answer import Draft, Passage, refusal
 from rag.answering.answerable import default_judge
-from rag.index.corpus import CorpusStats
-from rag.ingestion.embedding import Embedder
 from rag.answering.followup import split_context
 from rag.answering.question import analyse, anchored, has_type
+from rag.index.corpus import CorpusStats
+from rag.ingestion.embedding import Embedder
 from rag.text import content_terms, opens_with_reference, sentence_spans
-
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.lexicon import (AGO_RE, ANSWER_TYPES, COUNT_WORDS, DATE_WORDS, DIGITS_RE, HOW_MANY_RE, MAGNITUDE_WORDS,
-                         MONTH_CAPS_RE, NAME_RUN_RE, PLACE_PREPOSITIONS, QUESTION_WORDS, YEAR_RE)
+from rag.lexicon import (
+    AGO_RE,
+    ANSWER_TYPES,
+    COUNT_WORDS,
+    DATE_WORDS,
+    DIGITS_RE,
+    HOW_MANY_RE,
+    MAGNITUDE_WORDS,
+    MONTH_CAPS_RE,
+    NAME_RUN_RE,
+    PLACE_PREPOSITIONS,
+    QUESTION_WORDS,
+    YEAR_RE,
+)
 from rag.text import STOPWORDS, content_terms, stem, words
-
 
 # what an answer lacks when it lacks the asked-for kind of thing, for refusal messages
 TYPE_REASON = {"number": "no figure", "date": "no date", "person": "no name", "place": "no place"}

@@ -54,9 +54,9 @@ def passage_texts(passages) -> list[str]:
 
 @lru_cache(maxsize=1)
 def default_scorer():
+    from rag.guard.support import SupportScorer
     from rag.ingestion.embedding import make_embedder
     from rag.settings import Settings
-    from rag.guard.support import SupportScorer
 
     return SupportScorer(make_embedder(Settings.from_env()))
 

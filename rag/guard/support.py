@@ -30,8 +30,16 @@ import numpy as np
 from rag.guard import learned
 from rag.guard.rules import GuardRules
 from rag.ingestion.embedding import Embedder
-from rag.lexicon import (CAPITALISED_RE, COUNT_RE, GLUED_RE, NAME_RUN_RE, NEGATION_RE, NOT_A_NEGATION_RE,
-                         NUMBER_RE, QUOTED_RE)
+from rag.lexicon import (
+    CAPITALISED_RE,
+    COUNT_RE,
+    GLUED_RE,
+    NAME_RUN_RE,
+    NEGATION_RE,
+    NOT_A_NEGATION_RE,
+    NUMBER_RE,
+    QUOTED_RE,
+)
 from rag.text import content_terms, normalize, sentences, stem, words
 
 MODEL = "support.json"

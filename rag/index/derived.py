@@ -28,7 +28,6 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from rag.errors import IndexNotBuilt

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from rag.errors import BackendUnavailable, IndexNotBuilt, RagError
 from rag.ingestion.chunking import Chunk, chunk
 from rag.ingestion.documents import SourceDoc
 from rag.ingestion.embedding import Embedder
-from rag.errors import BackendUnavailable, IndexNotBuilt, RagError
 from rag.settings import Settings
 
 EMBED_BATCH = 64

@@ -11,15 +11,14 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Iterator
 from html import escape
 from importlib.resources import files
+from typing import Iterator
 
-from rag.answer import Passage
+from rag.answer import Draft, Passage
 from rag.errors import BackendUnavailable
-from rag.answer import Draft
-from rag.settings import Settings
 from rag.guard.verify import is_refusal
+from rag.settings import Settings
 
 OPENAI_URL = "https://api.openai.com/v1"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
