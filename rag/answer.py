@@ -18,6 +18,7 @@ class Passage:
     start: int
     end: int
     score: float = 0.0
+    page: int | None = None  # in a PDF: the page the passage starts on
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,11 @@ class Citation:
     end: int
     heading: str = ""
     path: str = ""
+    page: int | None = None  # in a PDF: the page the passage starts on
 
     @classmethod
     def of(cls, p: Passage) -> "Citation":
-        return cls(p.number, p.text, p.source, p.start, p.end, p.heading, p.path)
+        return cls(p.number, p.text, p.source, p.start, p.end, p.heading, p.path, p.page)
 
 
 @dataclass
@@ -50,11 +52,12 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict:
-        """Exactly the contract's fields, as `rag ask --json` prints them."""
+        """Exactly the contract's fields, as `rag ask --json` prints them, and a PDF citation's "page"."""
         return {
             "text": self.text,
             "citations": [
                 {k: v for k, v in asdict(c).items() if k in ("number", "text", "source", "start", "end")}
+                | ({"page": c.page} if c.page is not None else {})
                 for c in self.citations
             ],
             "refused": self.refused,

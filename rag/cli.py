@@ -1,4 +1,4 @@
-"""The `rag` command: ask, chat, ingest, sources, remove, ui, serve-llm, eval.
+"""The `rag` command: ask, chat, chats, ingest, sources, remove, ui, serve-llm, eval.
 
 User mistakes (RagError) become one line on stderr and exit status 2; heavy
 imports happen only inside the sub-command that needs them.
@@ -22,11 +22,11 @@ NOTICE_MARKER = "offline-notice-shown"  # in the data folder: the offline notice
 def _where(c) -> str:
     """How a source line names a citation: offsets into the file, or into the text extracted from it."""
     at = f"chars {c.start}-{c.end}"
-    if c.path and Path(c.path).name != c.source:  # HTML or PDF: the offsets index the extracted text
+    if c.path and Path(c.path).name != c.source:  # HTML, PDF, Office...: the offsets index the extracted text
         at += f" in the extracted text of {c.source} ({os.path.abspath(c.path)})"
     else:
         at = f"{c.source}, {at}"
-    return at + (f", “{c.heading}”" if c.heading else "")
+    return at + (f", page {c.page}" if c.page is not None else "") + (f", “{c.heading}”" if c.heading else "")
 
 
 def notice_wanted(notice: str, data_dir, verbose: bool) -> bool:
@@ -94,19 +94,45 @@ def cmd_ask(args) -> int:
     return 0
 
 
+def _chat_store(settings):
+    """The saved chats in the data folder, or None (said on stderr) when they cannot be opened:
+    the conversation still works, it is just not saved."""
+    from rag.chats import ChatStore
+
+    try:
+        return ChatStore.for_settings(settings)
+    except RagError as exc:
+        print(f"rag: this chat is not saved: {exc}", file=sys.stderr)
+        return None
+
+
 def cmd_chat(args) -> int:
     from rag import Chat
+    from rag.chats import ChatStore, title_of
+    from rag.settings import Settings
 
-    chat = Chat(answerer=args.answerer)
+    settings = Settings.from_env()
+    if args.resume:  # an unknown id fails here, before the engine is built
+        chat = Chat.resume(args.resume, store=ChatStore.for_settings(settings), answerer=args.answerer)
+    else:
+        chat = Chat(answerer=args.answerer, store=_chat_store(settings))
     data_dir = chat.engine.settings.data_dir
 
     def wanted(notice):
         return notice_wanted(notice, data_dir, args.verbose)
 
+    def saved_as(what="chat"):
+        return f"({what} {chat.id[:8]} saved; `rag chat --resume {chat.id[:8]}` continues it)"
+
     seen_notices: set[str] = set()  # say a notice once per session at most, not every turn
     interactive = sys.stdin.isatty()
     if interactive:
         print("Ask about your documents. /reset starts over, /quit (or Ctrl-D) leaves.")
+        if args.resume:
+            title = title_of(chat.history[0][0], 60) if chat.history else ""
+            print(f"(continuing chat {chat.id[:8]}, {len(chat.history)} turn(s): {title})")
+        elif chat.store is not None:
+            print(saved_as())
     while True:
         try:
             line = input("you> " if interactive else "")
@@ -119,7 +145,8 @@ def cmd_chat(args) -> int:
             return 0
         if line == "/reset":
             chat.reset()
-            print("(conversation cleared)")
+            print(saved_as("conversation cleared; new chat") if chat.store is not None and interactive
+                  else "(conversation cleared)")
             continue
         try:
             a = _stream_answer(chat.ask_stream(line, top_k=args.top_k), seen_notices=seen_notices, wanted=wanted)
@@ -129,6 +156,46 @@ def cmd_chat(args) -> int:
         if a.question != line:
             print(f"(understood as: {a.question})")
         print()
+
+
+def cmd_chats(args) -> int:
+    """List the saved chats, or delete or export one; never builds the engine."""
+    from rag.chats import ChatStore
+
+    if not args.export and (args.format or args.out):
+        raise BadInput("--format and --out go with --export ID")
+    if args.limit < 1:
+        raise BadInput(f"--limit must be at least 1, got {args.limit}")
+    store = ChatStore.for_settings()
+    if args.delete:
+        chat = store.summary(store.find(args.delete))
+        store.delete(chat.id)
+        print(f"deleted chat {chat.id[:8]} ({chat.turns} turn(s): {chat.title})")
+    elif args.export:
+        chat_id = store.find(args.export)
+        if args.format == "json":
+            text = json.dumps(store.export_json(chat_id), ensure_ascii=False, indent=2) + "\n"
+        else:
+            text = store.export_markdown(chat_id)
+        if not args.out:
+            sys.stdout.write(text)
+            return 0
+        try:
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise BadInput(f"cannot write {args.out}: {exc.strerror}") from None
+        print(f"wrote chat {chat_id[:8]} to {args.out}")
+    else:
+        import time
+
+        chats = store.list(limit=args.limit)
+        print(f"chats: {store.path}")
+        if not chats:
+            print("no saved chats; `rag chat` starts one")
+        for c in chats:
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(c.updated))
+            print(f"{c.id[:8]}  {when}  {c.turns:3d} turn(s)  {c.title}")
+    return 0
 
 
 # ingest, sources and remove open the store once and never build the engine: the embedding
@@ -269,11 +336,23 @@ def parser() -> argparse.ArgumentParser:
     answer_opts(sp)
     sp.set_defaults(func=cmd_ask)
 
-    sp = sub.add_parser("chat", help="a conversation in the terminal")
+    sp = sub.add_parser("chat", help="a conversation in the terminal, saved in the data folder")
+    sp.add_argument("--resume", metavar="ID|last", help="continue a saved chat (a unique prefix of its id will do)")
     answer_opts(sp)
     sp.set_defaults(func=cmd_chat)
 
-    sp = sub.add_parser("ingest", help="add or update files and folders (.txt, .md, .html, .pdf) in the index")
+    sp = sub.add_parser("chats", help="list the saved chats; delete or export one")
+    what = sp.add_mutually_exclusive_group()
+    what.add_argument("--delete", metavar="ID|last", help="delete a saved chat")
+    what.add_argument("--export", metavar="ID|last", help="print a saved chat, its sources quoted verbatim")
+    sp.add_argument("--format", choices=["md", "json"], default=None, help="with --export: Markdown (default) or JSON")
+    sp.add_argument("--out", metavar="FILE", help="with --export: write to FILE instead of printing")
+    sp.add_argument("--limit", type=int, default=100, metavar="N", help="list at most N chats, newest first (100)")
+    sp.set_defaults(func=cmd_chats)
+
+    formats = ".txt, .md, .html, .pdf, .docx, .pptx, .xlsx, .csv, .epub, .odt and any other UTF-8 text file"
+    sp = sub.add_parser("ingest", help=f"add or update files and folders in the index ({formats})",
+                        description=f"Add or update files and folders in the index: {formats}.")
     sp.add_argument("paths", nargs="+", metavar="PATH")
     sp.set_defaults(func=cmd_ingest)
 

@@ -72,5 +72,6 @@ class _Pinned:
         for i, nws in enumerate(results[:k], start=1):
             m = nws.node.metadata
             passages.append(Passage(i, nws.node.node_id, nws.node.get_content(), m["source"], m.get("text_path") or m["path"],
-                                    m.get("heading", ""), int(m["start"]), int(m["end"]), float(nws.score or 0.0)))
+                                    m.get("heading", ""), int(m["start"]), int(m["end"]), float(nws.score or 0.0),
+                                    m.get("page")))
         return passages

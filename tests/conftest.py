@@ -124,21 +124,24 @@ def fake_embedder():
     return FakeEmbedder()
 
 
-def make_pdf(path, lines, size: int = 11):
-    """A one-page PDF with `lines` of Helvetica text, one per line (pypdf only, no fonts needed)."""
+def make_pdf(path, lines, size: int = 11, more_pages=()):
+    """A PDF with `lines` of Helvetica text on its first page, one per line, and each list in
+    `more_pages` on a page of its own (pypdf only, no fonts needed)."""
     import pypdf
     from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
     writer = pypdf.PdfWriter()
-    page = writer.add_blank_page(612, 792)
-    font = DictionaryObject({NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
-                             NameObject("/BaseFont"): NameObject("/Helvetica")})
-    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject(
-        {NameObject("/F1"): writer._add_object(font)})})
-    stream = DecodedStreamObject()
-    stream.set_data((f"BT /F1 {size} Tf {size + 3} TL 72 700 Td " + " ".join(f"({x}) Tj T*" for x in lines)
-                     + " ET").encode())
-    page[NameObject("/Contents")] = writer._add_object(stream)
+    font = writer._add_object(DictionaryObject({
+        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+        NameObject("/BaseFont"): NameObject("/Helvetica")}))
+    for page_lines in [lines, *more_pages]:
+        page = writer.add_blank_page(612, 792)
+        page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject(
+            {NameObject("/F1"): font})})
+        stream = DecodedStreamObject()
+        stream.set_data((f"BT /F1 {size} Tf {size + 3} TL 72 700 Td "
+                         + " ".join(f"({x}) Tj T*" for x in page_lines) + " ET").encode())
+        page[NameObject("/Contents")] = writer._add_object(stream)
     with open(path, "wb") as fh:
         writer.write(fh)
     return path

@@ -67,7 +67,7 @@ def test_missing_and_unsupported_paths(tmp_path):
     with pytest.raises(BadInput, match="no such file"):
         load([tmp_path / "nope.txt"])
     other = tmp_path / "x.exe"
-    other.write_text("text")
+    other.write_bytes(b"MZ\x90\x00\x03")  # a name no parser takes and content that is not text
     with pytest.raises(BadInput, match="unsupported file type"):
         load([other])
     empty_dir = tmp_path / "empty"
@@ -128,17 +128,17 @@ def test_extensionless_text_files_are_judged_by_content(tmp_path):
         load([latin1])
 
 
-def test_folders_take_extensionless_files_only_when_they_are_text(tmp_path):
+def test_folders_take_files_of_any_name_only_when_they_are_text(tmp_path):
     d = tmp_path / "project"
     (d / "docs").mkdir(parents=True)
     (d / "LICENSE").write_text("Permission is hereby granted.\n", encoding="utf-8")
     (d / "docs" / "guide.md").write_text("# Guide\n\nRead me.\n", encoding="utf-8")
     (d / "tool").write_bytes(b"\x00\x01\x02 compiled")
     (d / "latin").write_bytes(b"caf\xe9\n")
-    (d / "data.bin").write_text("text, but not a supported type", encoding="utf-8")
-    assert [p.name for p in load([d])] == ["LICENSE", "guide.md"]
+    (d / "data.bin").write_text("text, whatever its name", encoding="utf-8")
+    assert [p.name for p in load([d])] == ["LICENSE", "data.bin", "guide.md"]
     only_binary = tmp_path / "bin"
     only_binary.mkdir()
     (only_binary / "tool").write_bytes(b"\x00\x01")
-    with pytest.raises(BadInput, match="extensionless text files"):
+    with pytest.raises(BadInput, match="other UTF-8 text files"):
         load([only_binary])

@@ -156,7 +156,7 @@ def test_control_characters_in_a_question_are_harmless(tmp_path):
 
 def test_hostile_files(tmp_path):
     cases = {"bin.txt": b"\x7fELF\x00\x00binary", "latin1.txt": "café".encode("latin-1"), "empty.md": b"",
-             "image.png": b"\x89PNG\r\n", "notes.txt.exe": b"text"}
+             "image.png": b"\x89PNG\r\n", "notes.txt.exe": b"MZ\x90\x00\x03"}
     for name, data in cases.items():
         (tmp_path / name).write_bytes(data)
         with pytest.raises(BadInput):

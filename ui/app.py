@@ -24,7 +24,7 @@ from .render import answer_html, banner_markdown, error_html, evidence_html
 
 log = logging.getLogger("rag.ui")
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
+UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".pptx", ".xlsx", ".csv", ".epub", ".odt")
 EXAMPLES = ["Where did Putin and Xi meet?", "Who is Sergey Lavrov?", "What did he call the relationship?",
             "Why has Russia become dependent on China?", "How many hugs did they exchange?"]
 STREAM_WORDS = 3  # words per streamed update
@@ -205,7 +205,7 @@ def build_app(engine=None) -> gr.Blocks:
         from rag.ingestion.documents import read
 
         if not files:
-            raise user_error("Choose one or more .txt, .md, .html or .pdf files first.")
+            raise user_error(f"Choose one or more {', '.join(UPLOAD_SUFFIXES)} files first.")
         eng = get_engine()
         uploads = Path(eng.settings.data_dir) / "uploads"
         docs, staged = [], []

@@ -105,7 +105,8 @@ def evidence_html(answer: Answer | None, turn: int, active: int | None = None,
         cls = "ev-card active" if c.number == active else "ev-card"
         cards.append(
             f'<div class="{cls}" id="ev-{turn}-{c.number}"><div class="ev-head"><span class="cite-chip static">{c.number}</span> '
-            f'{escape(c.source)} · chars {c.start}–{c.end}' + (f' · <i>{escape(c.heading)}</i>' if c.heading else "")
+            f'{escape(c.source)}' + (f' · page {c.page}' if c.page is not None else "") + f' · chars {c.start}–{c.end}'
+            + (f' · <i>{escape(c.heading)}</i>' if c.heading else "")
             + f'</div><div class="ev-text">{_marked(c.text, spans, "support")}</div></div>')
     if answer.refused:
         cards.append('<div class="ev-card refusal">No passage answers this question, so nothing is cited. '

@@ -30,7 +30,7 @@ from rag.settings import Settings
 EMBED_BATCH = 64
 PAGE = 5000  # rows per read: one get() of every row fails in Chroma at about 50,000 chunks
 # Metadata the embedding and the LLM do not see (the heading stays visible).
-HIDDEN_KEYS = ["source", "path", "text_path", "start", "end", "doc_hash", "doc_chunks"]
+HIDDEN_KEYS = ["source", "path", "text_path", "start", "end", "doc_hash", "doc_chunks", "page"]
 
 
 @dataclass

@@ -2,8 +2,9 @@
 
 llama-index's SentenceSplitter does the splitting; this module adds what it
 lacks: the heading each chunk sits under (Markdown headings in .md files and in
-text extracted from HTML; in plain text, also a short line standing alone), and
-character offsets checked to be an exact slice of the source text. Chunk ids hash the source path, offset and text,
+text extracted from HTML and other formats; in plain text, also a short line
+standing alone), a PDF chunk's page, and character offsets checked to be an
+exact slice of the source text. Chunk ids hash the source path, offset and text,
 so re-ingesting unchanged text yields the same ids.
 """
 
@@ -11,13 +12,16 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
 from rag.ingestion.documents import SourceDoc
 
 MAX_HEADING_WORDS = 20
-MARKDOWN_SUFFIXES = (".md", ".markdown", ".html", ".htm")  # .html: its extracted text uses '#' headings
+# Read as Markdown: .html and the office formats because their extracted text uses '#' headings
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".rst", ".html", ".htm", ".docx", ".pptx", ".xlsx", ".csv", ".epub", ".odt")
+ROW_SUFFIXES = (".docx", ".pptx", ".xlsx", ".csv", ".odt")  # table rows are lines: cut at line ends first
 
 
 @dataclass(frozen=True)
@@ -31,10 +35,12 @@ class Chunk:
     start: int
     end: int
     doc_hash: str
+    page: int | None = None  # a PDF's page the chunk starts on
 
     def metadata(self) -> dict:
-        return {"source": self.source, "path": self.path, "text_path": self.text_path, "heading": self.heading,
+        meta = {"source": self.source, "path": self.path, "text_path": self.text_path, "heading": self.heading,
                 "start": self.start, "end": self.end, "doc_hash": self.doc_hash}
+        return meta if self.page is None else meta | {"page": self.page}
 
 
 @dataclass(frozen=True)
@@ -120,10 +126,11 @@ def markdown_sections(text: str) -> list[Section]:
 
 
 @lru_cache(maxsize=4)
-def _splitter(chunk_size: int, chunk_overlap: int):
+def _splitter(chunk_size: int, chunk_overlap: int, paragraph_separator: str = "\n\n\n"):
     from llama_index.core.node_parser import SentenceSplitter
 
-    return SentenceSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
+    return SentenceSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap,
+                            paragraph_separator=paragraph_separator)
 
 
 def chunk_id(path: str, start: int, text: str) -> str:
@@ -131,10 +138,11 @@ def chunk_id(path: str, start: int, text: str) -> str:
 
 
 def chunk(doc: SourceDoc, chunk_size: int = 200, chunk_overlap: int = 40) -> list[Chunk]:
-    splitter = _splitter(chunk_size, chunk_overlap)
+    suffix = doc.path.suffix.lower()
+    splitter = _splitter(chunk_size, chunk_overlap, *(["\n"] if suffix in ROW_SUFFIXES else []))
     digest = doc.digest
     chunks: list[Chunk] = []
-    for sec in sections(doc.text, markdown=doc.path.suffix.lower() in MARKDOWN_SUFFIXES):
+    for sec in sections(doc.text, markdown=suffix in MARKDOWN_SUFFIXES):
         body = doc.text[sec.start : sec.end]
         cursor = 0
         for piece in splitter.split_text(body):
@@ -150,7 +158,7 @@ def chunk(doc: SourceDoc, chunk_size: int = 200, chunk_overlap: int = 40) -> lis
             end = start + len(piece)
             assert doc.text[start:end] == piece
             path = str(doc.path)
-            chunks.append(Chunk(chunk_id(path, start, piece), piece, doc.name, path,
-                                str(doc.text_path or doc.path), sec.heading, start, end, digest))
+            chunks.append(Chunk(chunk_id(path, start, piece), piece, doc.name, path, str(doc.text_path or doc.path),
+                                sec.heading, start, end, digest, bisect_right(doc.pages, start) if doc.pages else None))
             cursor = at + 1
     return chunks

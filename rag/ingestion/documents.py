@@ -1,12 +1,13 @@
 """Find and read the files to index, refusing bad ones before the index is touched.
 
-Reads UTF-8 text (.txt, .md, and files with no extension such as LICENSE or
-README when their bytes are text) and extracts text from .html and .pdf
-(rag.ingestion.parsers). Offsets everywhere are offsets into the string that
-`open(text_path, encoding="utf-8").read()` returns, so a citation's
-`text == open(path).read()[start:end]` holds exactly; for .txt/.md the text
-path is the file itself, for .html/.pdf it is the extracted text saved in
-the data folder.
+Extracts text from .html and .pdf (rag.ingestion.parsers) and from .docx,
+.pptx, .xlsx, .csv, .epub and .odt (rag.ingestion.office); reads any other file
+whose content is UTF-8 text (.txt, .md, .rst, .json, source code, LICENSE,
+Apache-2.0...) as it is: the type is judged by content, not name. Offsets
+everywhere are offsets into the string that `open(text_path, encoding="utf-8").read()`
+returns, so a citation's `text == open(path).read()[start:end]` holds exactly;
+for text files the text path is the file itself, for the others it is the
+extracted text saved in the data folder.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import BadInput
+from rag.ingestion.office import ZIPPED, csv_text, document_text
 
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
-SUFFIXES = TEXT_SUFFIXES + (".html", ".htm", ".pdf")
+SUFFIXES = TEXT_SUFFIXES + (".html", ".htm", ".pdf") + ZIPPED + (".csv",)
+SUPPORTED = f"{', '.join(SUFFIXES)} and any other UTF-8 text file"
 MAX_FILE_BYTES = 20 * 1024 * 1024
 SNIFF_BYTES = 65536
 
@@ -29,6 +32,7 @@ class SourceDoc:
     path: Path  # absolute: the document's identity in the index
     text: str
     text_path: Path | None = None  # where `text` is stored, when it was extracted
+    pages: tuple[int, ...] = ()  # a PDF's: where page n starts in `text`, at index n - 1
 
     @property
     def name(self) -> str:
@@ -51,9 +55,8 @@ def looks_like_text(path: Path) -> bool:
 
 
 def _wanted(path: Path) -> bool:
-    """In a folder: the supported types, plus extensionless files (LICENSE, README) whose content is text."""
-    suffix = path.suffix.lower()
-    return suffix in SUFFIXES or (not suffix and looks_like_text(path))
+    """The types with a parser, plus any file whose content is text (LICENSE, notes.rst, setup.cfg)."""
+    return path.suffix.lower() in SUFFIXES or looks_like_text(path)
 
 
 def expand(paths: list[str | Path]) -> list[Path]:
@@ -69,16 +72,12 @@ def expand(paths: list[str | Path]) -> list[Path]:
             files = sorted(p for p in path.rglob("*") if p.is_file()
                            and not any(part.startswith(".") for part in p.relative_to(path).parts) and _wanted(p))
             if not files:
-                raise BadInput(f"no {'/'.join(SUFFIXES)} or extensionless text files under {raw}")
+                raise BadInput(f"no {'/'.join(SUFFIXES)} or other UTF-8 text files under {raw}")
             found.update((f.resolve(), None) for f in files)
-        elif not path.suffix:
-            if not looks_like_text(path):
-                raise BadInput(f"{raw} has no extension and is not UTF-8 text; supported: {', '.join(SUFFIXES)} "
-                               "and extensionless text files")
-            found[path.resolve()] = None
-        elif path.suffix.lower() not in SUFFIXES:
-            raise BadInput(f"unsupported file type {path.suffix!r} for {raw}; supported: {', '.join(SUFFIXES)} "
-                           "and extensionless text files")
+        elif not _wanted(path):
+            what = (f"unsupported file type {path.suffix!r} for {raw} (its content is not UTF-8 text either)"
+                    if path.suffix else f"{raw} has no extension and is not UTF-8 text")
+            raise BadInput(f"{what}; supported: {SUPPORTED}")
         else:
             found[path.resolve()] = None
     return list(found)
@@ -97,15 +96,17 @@ def read(path: Path, extract_dir: Path | None = None) -> SourceDoc:
     if suffix == ".pdf":
         if not raw.startswith(b"%PDF"):
             raise BadInput(f"{path} is not a PDF file")
-        from rag.ingestion.parsers import pdf_text
+        from rag.ingestion.parsers import pdf_pages
 
-        return _extracted(path, pdf_text(path), extract_dir)
+        return _extracted(path, *pdf_pages(path), extract_dir=extract_dir)
+    if suffix in ZIPPED:
+        return _extracted(path, document_text(path, raw), extract_dir=extract_dir)
     if b"\x00" in raw[:65536]:
         raise BadInput(f"{path} looks binary (it contains NUL bytes), not text")
     if suffix in (".html", ".htm"):
         from rag.ingestion.parsers import html_text
 
-        return _extracted(path, html_text(raw, path.name), extract_dir)
+        return _extracted(path, html_text(raw, path.name), extract_dir=extract_dir)
     try:
         raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -115,20 +116,22 @@ def read(path: Path, extract_dir: Path | None = None) -> SourceDoc:
         text = fh.read()
     if not text.strip():
         raise BadInput(f"{path} has no text")
+    if suffix == ".csv":
+        return _extracted(path, csv_text(text, path.name), extract_dir=extract_dir)
     return SourceDoc(path=path, text=text)
 
 
-def _extracted(path: Path, text: str, extract_dir: Path | None) -> SourceDoc:
+def _extracted(path: Path, text: str, pages: tuple[int, ...] = (), *, extract_dir: Path | None) -> SourceDoc:
     """Save extracted text where citations can point (data folder/extracted/)."""
     if extract_dir is None:
-        return SourceDoc(path=path, text=text)
+        return SourceDoc(path=path, text=text, pages=pages)
     extract_dir = extract_dir.resolve()  # citations name it from any working folder
     extract_dir.mkdir(parents=True, exist_ok=True)
     tag = hashlib.sha256(str(path).encode("utf-8")).hexdigest()[:10]
     target = extract_dir / f"{path.stem[:60]}-{tag}.txt"
     with open(target, "w", encoding="utf-8", newline="") as fh:
         fh.write(text)
-    return SourceDoc(path=path, text=text, text_path=target)
+    return SourceDoc(path=path, text=text, text_path=target, pages=pages)
 
 
 def load(paths: list[str | Path], extract_dir: Path | None = None) -> list[SourceDoc]:

@@ -1,0 +1,333 @@
+"""Saved conversations: one SQLite file in the data folder (DATA_DIR/chats.sqlite3).
+
+    store = ChatStore.for_settings()          # Settings.from_env().data_dir / "chats.sqlite3"
+    chat_id = store.create()
+    store.append(chat_id, "Who is Sergey Lavrov?", answer)
+    store.list()                              # [ChatSummary(id, title, created, updated, turns)], newest first
+    store.load(chat_id)                       # [(question, Answer)], citations as Citation objects
+    store.export_markdown(chat_id)            # questions, answers with [n], sources quoted verbatim
+
+Each turn keeps the whole Answer except the passages nobody cited (answer_record()). Every
+thread has its own connection, so threads and processes may share the file; append()
+numbers turns inside a BEGIN IMMEDIATE transaction, so concurrent writers neither lose nor
+duplicate one. A chat belongs to a user ('' when there is no login): for any other user it
+does not exist. Only the standard library is used: `rag chats` never builds the engine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import threading
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from rag.answer import Answer, Citation, Passage
+from rag.errors import BackendUnavailable, BadInput
+
+FILE_NAME = "chats.sqlite3"
+SCHEMA_VERSION = 1
+TITLE_CHARS = 80
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS chats (
+    id TEXT PRIMARY KEY,
+    user TEXT NOT NULL DEFAULT '',
+    title TEXT NOT NULL DEFAULT '',
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    collection TEXT NOT NULL DEFAULT 'default'
+);
+CREATE INDEX IF NOT EXISTS chats_by_user_updated ON chats (user, updated);
+CREATE TABLE IF NOT EXISTS turns (
+    chat_id TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    question TEXT NOT NULL,
+    standalone TEXT NOT NULL,
+    answer_json TEXT NOT NULL,
+    created REAL NOT NULL,
+    PRIMARY KEY (chat_id, n)
+);
+"""
+
+
+def answer_record(a: Answer) -> dict:
+    """An Answer as plain JSON data: everything but the timings and the passages nobody cited
+    (the citations hold those texts already). Unlike Answer.to_json(), which prints the contract."""
+    cited = {c.number for c in a.citations}
+    return {
+        "text": a.text,
+        "citations": [dict(asdict(c), path=os.path.abspath(c.path) if c.path else "") for c in a.citations],
+        "refused": a.refused,
+        "unsupported": list(a.unsupported),
+        "question": a.question,
+        "notice": a.notice,
+        "answerer": a.answerer,
+        "recited": list(a.recited),
+        "passages": [asdict(p) for p in a.passages if p.number in cited],
+    }
+
+
+def _known(cls, entry: dict) -> dict:
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in entry.items() if k in names}
+
+
+def answer_from_record(record: dict) -> Answer:
+    """The Answer that answer_record() saved, its citations and cited passages as objects again."""
+    return Answer(
+        text=record.get("text", ""),
+        citations=[Citation(**_known(Citation, c)) for c in record.get("citations", [])],
+        refused=bool(record.get("refused", False)),
+        unsupported=list(record.get("unsupported", [])),
+        question=record.get("question", ""),
+        passages=[Passage(**_known(Passage, p)) for p in record.get("passages", [])],
+        answerer=record.get("answerer", ""),
+        recited=list(record.get("recited", [])),
+        notice=record.get("notice", ""),
+    )
+
+
+def new_chat_id() -> str:
+    return uuid.uuid4().hex
+
+
+def title_of(question: str, chars: int = TITLE_CHARS) -> str:
+    """The question on one line, cut at a word (or, with no space in its second half, anywhere) to `chars`."""
+    line = " ".join(question.split())
+    if len(line) <= chars:
+        return line
+    cut = line[:chars - 1]
+    if " " in cut[chars // 2:]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut + "…"
+
+
+@dataclass(frozen=True)
+class ChatSummary:
+    id: str
+    title: str
+    created: float
+    updated: float
+    turns: int
+
+
+class ChatStore:
+    """Chats and their turns in one SQLite file (WAL mode, a schema version table)."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        self._local = threading.local()  # one connection per thread (and process), kept open
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BackendUnavailable(f"cannot create the folder for saved chats {self.path.parent}: {exc.strerror}") from None
+        self._guarded(lambda: self._conn().execute("PRAGMA journal_mode=WAL"))
+        with self._tx(immediate=True) as conn:
+            for statement in filter(str.strip, SCHEMA.split(";")):  # executescript() would commit
+                conn.execute(statement)
+            row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+            if row[0] is None:
+                conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+            elif row[0] > SCHEMA_VERSION:
+                raise BackendUnavailable(f"the saved chats in {self.path} were written by a newer version of rag "
+                                         f"(schema {row[0]}, this one reads {SCHEMA_VERSION})")
+
+    @classmethod
+    def for_settings(cls, settings=None) -> ChatStore:
+        """The store in the data folder of `settings` (default: the environment's)."""
+        if settings is None:
+            from rag.settings import Settings
+
+            settings = Settings.from_env()
+        return cls(Path(settings.data_dir) / FILE_NAME)
+
+    # connections and transactions
+
+    def _guarded(self, work):
+        try:
+            return work()
+        except sqlite3.Error as exc:
+            raise BackendUnavailable(f"the saved chats in {self.path} cannot be used: {exc}") from None
+
+    def _conn(self) -> sqlite3.Connection:
+        """This thread's connection. Kept open: closing the last connection to a WAL database
+        checkpoints and removes the log, which would cost milliseconds on every operation."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None or self._local.pid != os.getpid():  # not one inherited through fork()
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA synchronous=NORMAL")  # with WAL: safe against a crash of the process
+            self._local.conn, self._local.pid = conn, os.getpid()
+        return conn
+
+    def close(self) -> None:
+        """Close this thread's connection (the others close when their threads end)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            self._local.conn = None
+            conn.close()
+
+    @contextmanager
+    def _tx(self, immediate: bool = False):
+        """One transaction; IMMEDIATE takes the write lock at its start."""
+        conn = self._guarded(self._conn)
+        try:
+            conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            yield conn
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise BackendUnavailable(f"the saved chats in {self.path} cannot be used: {exc}") from None
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _not_found(self, chat_id: str) -> BadInput:
+        return BadInput(f"no chat {chat_id} in {self.path}; `rag chats` lists the saved ones")
+
+    def _owned(self, conn, chat_id: str, user: str) -> tuple:
+        row = conn.execute("SELECT id, title, created, updated, collection FROM chats WHERE id = ? AND user = ?",
+                           (chat_id, user)).fetchone()
+        if row is None:
+            raise self._not_found(chat_id)
+        return row
+
+    # the operations
+
+    def create(self, user: str = "", collection: str = "default", *, chat_id: str | None = None) -> str:
+        """A new, empty chat; its id (uuid4 hex, or `chat_id` when given)."""
+        chat_id = chat_id or new_chat_id()
+        now = time.time()
+        with self._tx(immediate=True) as conn:
+            conn.execute("INSERT INTO chats (id, user, title, created, updated, collection) VALUES (?, ?, '', ?, ?, ?)",
+                         (chat_id, user, now, now, collection))
+        return chat_id
+
+    def append(self, chat_id: str, question: str, answer: Answer) -> int:
+        """Add a finished turn; returns its number (1, 2, ...). The first question becomes the title.
+        (Whose chat it is was checked when it was opened: load(), Chat.resume().)"""
+        record = json.dumps(answer_record(answer), ensure_ascii=False)
+        now = time.time()
+        with self._tx(immediate=True) as conn:
+            if conn.execute("SELECT 1 FROM chats WHERE id = ?", (chat_id,)).fetchone() is None:
+                raise self._not_found(chat_id)
+            n = conn.execute("SELECT COALESCE(MAX(n), 0) + 1 FROM turns WHERE chat_id = ?", (chat_id,)).fetchone()[0]
+            conn.execute("INSERT INTO turns (chat_id, n, question, standalone, answer_json, created) "
+                         "VALUES (?, ?, ?, ?, ?, ?)", (chat_id, n, question, answer.question or question, record, now))
+            conn.execute("UPDATE chats SET updated = ?, title = CASE WHEN title = '' THEN ? ELSE title END WHERE id = ?",
+                         (now, title_of(question), chat_id))
+        return n
+
+    def list(self, user: str = "", limit: int = 100, offset: int = 0) -> list[ChatSummary]:
+        """The user's chats, most recently updated first."""
+        with self._tx() as conn:
+            rows = conn.execute(
+                "SELECT id, title, created, updated, (SELECT COUNT(*) FROM turns WHERE chat_id = chats.id) "
+                "FROM chats WHERE user = ? ORDER BY updated DESC, rowid DESC LIMIT ? OFFSET ?",
+                (user, limit, offset)).fetchall()
+        return [ChatSummary(*row) for row in rows]
+
+    def summary(self, chat_id: str, user: str = "") -> ChatSummary:
+        with self._tx() as conn:
+            chat_id, title, created, updated, _ = self._owned(conn, chat_id, user)
+            turns = conn.execute("SELECT COUNT(*) FROM turns WHERE chat_id = ?", (chat_id,)).fetchone()[0]
+        return ChatSummary(chat_id, title, created, updated, turns)
+
+    def find(self, ref: str, user: str = "") -> str:
+        """The id that `ref` names: a whole id, a prefix of exactly one, or 'last' (the newest)."""
+        ref = ref.strip().lower()
+        if ref == "last":
+            newest = self.list(user, limit=1)
+            if not newest:
+                raise BadInput(f"no saved chats in {self.path} yet; `rag chat` starts one")
+            return newest[0].id
+        if not re.fullmatch(r"[0-9a-f]{1,32}", ref):
+            raise self._not_found(ref)
+        with self._tx() as conn:
+            rows = conn.execute("SELECT id FROM chats WHERE user = ? AND substr(id, 1, ?) = ? LIMIT 2",
+                                (user, len(ref), ref)).fetchall()
+        if not rows:
+            raise self._not_found(ref)
+        if len(rows) > 1:
+            raise BadInput(f"more than one chat starts with {ref}; give more of its id (`rag chats` lists them)")
+        return rows[0][0]
+
+    def _turns(self, conn, chat_id: str) -> list[tuple]:
+        return conn.execute("SELECT n, question, standalone, answer_json, created FROM turns WHERE chat_id = ? "
+                            "ORDER BY n", (chat_id,)).fetchall()
+
+    def load(self, chat_id: str, user: str = "") -> list[tuple[str, Answer]]:
+        """The chat's turns in order, as (question, Answer): what Chat.history holds."""
+        with self._tx() as conn:
+            self._owned(conn, chat_id, user)
+            rows = self._turns(conn, chat_id)
+        return [(question, _answer(standalone, answer_json)) for _, question, standalone, answer_json, _ in rows]
+
+    def delete(self, chat_id: str, user: str = "") -> None:
+        with self._tx(immediate=True) as conn:
+            self._owned(conn, chat_id, user)
+            conn.execute("DELETE FROM turns WHERE chat_id = ?", (chat_id,))
+            conn.execute("DELETE FROM chats WHERE id = ?", (chat_id,))
+
+    def export_json(self, chat_id: str, user: str = "") -> dict:
+        """The chat and every turn, each answer as answer_record() keeps it."""
+        with self._tx() as conn:
+            chat_id, title, created, updated, collection = self._owned(conn, chat_id, user)
+            rows = self._turns(conn, chat_id)
+        return {
+            "id": chat_id, "title": title, "created": created, "updated": updated, "collection": collection,
+            "schema_version": SCHEMA_VERSION,
+            "turns": [{"n": n, "question": question, "standalone": standalone, "created": at,
+                       "answer": json.loads(answer_json)} for n, question, standalone, answer_json, at in rows],
+        }
+
+    def export_markdown(self, chat_id: str, user: str = "") -> str:
+        """Each turn: the question, the answer with its [n] markers, then its sources, each cited
+        passage quoted verbatim with its file and character offsets."""
+        chat = self.export_json(chat_id, user)
+        lines = [f"# {chat['title'] or 'Chat'}", "",
+                 f"Chat {chat['id']}, {len(chat['turns'])} turn(s), {_when(chat['created'])} to {_when(chat['updated'])}."]
+        for turn in chat["turns"]:
+            a = answer_from_record(turn["answer"])
+            lines += ["", f"## {turn['n']}. {' '.join(turn['question'].split())}", ""]
+            if turn["standalone"] != turn["question"]:
+                lines += [f"*Understood as: {turn['standalone']}*", ""]
+            lines.append(a.text)
+            if a.citations:
+                lines += ["", "Sources:", ""]
+                for c in a.citations:
+                    lines.append(f"- [{c.number}] {_where(c)}")
+                    lines += ["", *[f"  > {line}" if line else "  >" for line in c.text.split("\n")], ""]
+            if a.unsupported:
+                lines += ["", "Removed as unsupported by the cited sources:", ""]
+                lines += [f"- {s}" for s in a.unsupported]
+        return "\n".join(lines).rstrip() + "\n"
+
+
+def _answer(standalone: str, answer_json: str) -> Answer:
+    a = answer_from_record(json.loads(answer_json))
+    a.question = a.question or standalone
+    return a
+
+
+def _when(t: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(t))
+
+
+def _where(c: Citation) -> str:
+    """The file and the character offsets a citation's text sits at (in the extracted text for HTML and PDF)."""
+    at = f"characters {c.start}–{c.end}"
+    if c.path and Path(c.path).name != c.source:
+        where = f"`{c.source}`, {at} of its extracted text `{c.path}`"
+    else:
+        where = f"`{c.source}`, {at}" + (f" (`{c.path}`)" if c.path else "")
+    page = getattr(c, "page", None)
+    return where + (f", page {page}" if page is not None else "") + (f", “{c.heading}”" if c.heading else "")
