@@ -55,8 +55,10 @@ REFUSAL_RE = re.compile(r"^\W*(i don'?t know|i do not know|i cannot answer|the (
 
 # --- names -----------------------------------------------------------------------------------------
 
-# A run of capitalised words as written ("Ada Lovelace", "Indian Ocean").
-NAME_RUN = r"\b[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*"
+# A run of capitalised words as written ("Ada Lovelace", "Indian Ocean"); a word is letters,
+# apostrophes and hyphens (a figure in a name, "GPT-4", is read by the figure patterns).
+NAME_WORD = r"[A-Z](?:[^\W\d_]|['’-])*"
+NAME_RUN = rf"\b{NAME_WORD}(?:\s+{NAME_WORD})*"
 NAME_RUN_RE = re.compile(NAME_RUN)
 # A capitalised word that does not open a sentence: a name the sentence brings.
 CAPITALISED_RE = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z’']+")
