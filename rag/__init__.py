@@ -10,7 +10,8 @@ built on the first question and kept for the process.
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
+from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 from rag.answer import Answer, Citation, Passage
@@ -24,27 +25,40 @@ __all__ = ["ask", "ask_stream", "Chat", "check", "answer_from", "Answer", "Citat
            "IndexNotBuilt", "BackendUnavailable", "default_engine"]
 
 
-@lru_cache(maxsize=4)
-def _engine_for(settings) -> "Engine":
+_ENGINES = 4  # settings (other than the collection) whose engines are kept
+_roots: OrderedDict = OrderedDict()  # settings with collection "default" -> the first engine made for them
+_roots_lock = threading.Lock()
+
+
+def default_engine(collection: str | None = None) -> "Engine":
+    """The engine for the current environment's settings, built once per process; with
+    `collection` (default: RAG_COLLECTION, else "default"), that collection's engine, which
+    shares the first engine's models and clients (Engine.for_collection)."""
     from rag.answering.engine import Engine
+    from rag.settings import DEFAULT_COLLECTION, Settings, collection_name
 
-    return Engine(settings)
-
-
-def default_engine() -> "Engine":
-    """The engine for the current environment's settings, built once per process."""
-    from rag.settings import Settings
-
-    return _engine_for(Settings.from_env())
-
-
-def ask(question: str, *, answerer: str | None = None, top_k: int | None = None,
-        engine: "Engine | None" = None) -> Answer:
-    """Answer one question over the default index (built over seeds/ on first use)."""
-    return (engine or default_engine()).ask(question, answerer=answerer, top_k=top_k)
+    settings = Settings.from_env()
+    name = collection_name(collection) if collection is not None else settings.collection
+    key = settings.with_(collection=DEFAULT_COLLECTION)
+    with _roots_lock:  # held while the first engine is built: one build, not one per waiting thread
+        root = _roots.get(key)
+        if root is None:
+            root = _roots[key] = Engine(settings.with_(collection=name))
+            while len(_roots) > _ENGINES:
+                _roots.popitem(last=False)
+        _roots.move_to_end(key)
+    return root.for_collection(name)
 
 
-def ask_stream(question: str, *, answerer: str | None = None, top_k: int | None = None,
+def ask(question: str, *, collection: str | None = None, documents: list[str] | None = None,
+        answerer: str | None = None, top_k: int | None = None, engine: "Engine | None" = None) -> Answer:
+    """Answer one question over the default index (built over seeds/ on first use), or over
+    `collection`; `documents`: search only these files (paths as indexed, or relative paths)."""
+    return _engine(engine, collection).ask(question, answerer=answerer, top_k=top_k, documents=documents)
+
+
+def ask_stream(question: str, *, collection: str | None = None, documents: list[str] | None = None,
+               answerer: str | None = None, top_k: int | None = None,
                engine: "Engine | None" = None) -> "AnswerStream":
     """Iterate for the answer's verified text as it is produced; then `.answer`:
 
@@ -53,7 +67,13 @@ def ask_stream(question: str, *, answerer: str | None = None, top_k: int | None 
             print(text, end="")
         s.answer.citations
     """
-    return (engine or default_engine()).ask_stream(question, answerer=answerer, top_k=top_k)
+    return _engine(engine, collection).ask_stream(question, answerer=answerer, top_k=top_k, documents=documents)
+
+
+def _engine(engine: "Engine | None", collection: str | None) -> "Engine":
+    if engine is None:
+        return default_engine(collection)
+    return engine.for_collection(collection)
 
 
 def check(text: str, passages, question: str | None = None):
@@ -79,10 +99,17 @@ class Chat:
     `Chat.resume(chat_id, store=...)` carries on a saved chat where it stopped."""
 
     def __init__(self, engine: "Engine | None" = None, *, answerer: str | None = None,
-                 store: "ChatStore | None" = None, chat_id: str | None = None, user: str = "") -> None:
+                 store: "ChatStore | None" = None, chat_id: str | None = None, user: str = "",
+                 collection: str | None = None, documents: list[str] | None = None) -> None:
         """`chat_id`: a saved chat to add turns to (its history is not loaded: see resume());
-        without one, a store saves under a new id, the chat being created with its first turn."""
+        without one, a store saves under a new id, the chat being created with its first turn.
+        `collection`: ask in that collection (default: the engine's, or RAG_COLLECTION, else
+        "default"); `documents`: search only these files of it (None: all)."""
+        from rag.settings import collection_name
+
         self._engine = engine
+        self.collection = collection_name(collection) if collection is not None else None
+        self.documents = list(documents) if documents else None
         self.answerer = answerer
         self.history: list[tuple[str, Answer]] = []
         self.store = store
@@ -96,18 +123,23 @@ class Chat:
 
     @classmethod
     def resume(cls, chat_id: str, *, store: "ChatStore", engine: "Engine | None" = None,
-               answerer: str | None = None, user: str = "") -> "Chat":
+               answerer: str | None = None, user: str = "", documents: list[str] | None = None) -> "Chat":
         """The saved chat `chat_id` (its id, a unique prefix of it, or 'last'), history restored:
-        follow-ups are read against its earlier turns as in the live conversation."""
+        follow-ups are read against its earlier turns as in the live conversation, in the
+        collection it was saved in."""
         chat_id = store.find(chat_id, user)
-        chat = cls(engine, answerer=answerer, store=store, chat_id=chat_id, user=user)
+        collection = store.summary(chat_id, user).collection
+        chat = cls(engine, answerer=answerer, store=store, chat_id=chat_id, user=user, collection=collection,
+                   documents=documents)
         chat.history = store.load(chat_id, user)
         return chat
 
     @property
     def engine(self) -> "Engine":
         if self._engine is None:
-            self._engine = default_engine()
+            self._engine = default_engine(self.collection)
+        elif self.collection is not None and hasattr(self._engine, "for_collection"):  # (not the tests' fakes)
+            self._engine = self._engine.for_collection(self.collection)
         return self._engine
 
     def ask(self, question: str, *, top_k: int | None = None) -> Answer:
@@ -118,7 +150,8 @@ class Chat:
         from rag.answering.engine import AnswerStream
 
         turns = [(a.question, a.text) for _, a in self.history]
-        inner = self.engine.ask_stream(question, turns, answerer=self.answerer, top_k=top_k)
+        scope = {"documents": self.documents} if self.documents else {}
+        inner = self.engine.ask_stream(question, turns, answerer=self.answerer, top_k=top_k, **scope)
 
         def steps():
             result = yield from inner
@@ -132,7 +165,8 @@ class Chat:
         if self.store is None:
             return
         if not self._saved:
-            self.store.create(self.user, chat_id=self.id)
+            settings = getattr(self.engine, "settings", None)  # (an engine of the tests' may have none)
+            self.store.create(self.user, getattr(settings, "collection", self.collection or "default"), chat_id=self.id)
             self._saved = True
         self.store.append(self.id, question, answer)
 

@@ -50,6 +50,7 @@ class Answer:
     recited: list[str] = field(default_factory=list)  # kept sentences the guard moved to the passage supporting them
     notice: str = ""  # e.g. how to enable generated answers, or a fallback that happened
     timings_ms: dict[str, float] = field(default_factory=dict)
+    searched: list[str] = field(default_factory=list)  # the documents (paths) searched, when chosen; empty: all
 
     def to_json(self) -> dict:
         """Exactly the contract's fields, as `rag ask --json` prints them, and a PDF citation's "page"."""

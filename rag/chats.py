@@ -3,7 +3,7 @@
     store = ChatStore.for_settings()          # Settings.from_env().data_dir / "chats.sqlite3"
     chat_id = store.create()
     store.append(chat_id, "Who is Sergey Lavrov?", answer)
-    store.list()                              # [ChatSummary(id, title, created, updated, turns)], newest first
+    store.list()                              # [ChatSummary(id, title, created, updated, turns, collection)], newest first
     store.load(chat_id)                       # [(question, Answer)], citations as Citation objects
     store.export_markdown(chat_id)            # questions, answers with [n], sources quoted verbatim
 
@@ -71,6 +71,7 @@ def answer_record(a: Answer) -> dict:
         "answerer": a.answerer,
         "recited": list(a.recited),
         "passages": [asdict(p) for p in a.passages if p.number in cited],
+        "searched": list(a.searched),
     }
 
 
@@ -91,6 +92,7 @@ def answer_from_record(record: dict) -> Answer:
         answerer=record.get("answerer", ""),
         recited=list(record.get("recited", [])),
         notice=record.get("notice", ""),
+        searched=list(record.get("searched", [])),
     )
 
 
@@ -116,6 +118,7 @@ class ChatSummary:
     created: float
     updated: float
     turns: int
+    collection: str = "default"
 
 
 class ChatStore:
@@ -230,16 +233,16 @@ class ChatStore:
         """The user's chats, most recently updated first."""
         with self._tx() as conn:
             rows = conn.execute(
-                "SELECT id, title, created, updated, (SELECT COUNT(*) FROM turns WHERE chat_id = chats.id) "
+                "SELECT id, title, created, updated, (SELECT COUNT(*) FROM turns WHERE chat_id = chats.id), collection "
                 "FROM chats WHERE user = ? ORDER BY updated DESC, rowid DESC LIMIT ? OFFSET ?",
                 (user, limit, offset)).fetchall()
         return [ChatSummary(*row) for row in rows]
 
     def summary(self, chat_id: str, user: str = "") -> ChatSummary:
         with self._tx() as conn:
-            chat_id, title, created, updated, _ = self._owned(conn, chat_id, user)
+            chat_id, title, created, updated, collection = self._owned(conn, chat_id, user)
             turns = conn.execute("SELECT COUNT(*) FROM turns WHERE chat_id = ?", (chat_id,)).fetchone()[0]
-        return ChatSummary(chat_id, title, created, updated, turns)
+        return ChatSummary(chat_id, title, created, updated, turns, collection)
 
     def find(self, ref: str, user: str = "") -> str:
         """The id that `ref` names: a whole id, a prefix of exactly one, or 'last' (the newest)."""

@@ -1,4 +1,4 @@
-"""The `rag` command: ask, chat, chats, ingest, sources, remove, ui, serve-llm, eval.
+"""The `rag` command: ask, chat, chats, ingest, sources, remove, collections, ui, serve-llm, eval.
 
 User mistakes (RagError) become one line on stderr and exit status 2; heavy
 imports happen only inside the sub-command that needs them.
@@ -73,15 +73,41 @@ def _stream_answer(stream, out=sys.stdout, seen_notices: set | None = None, want
     return stream.answer
 
 
+def _collection(args) -> str | None:
+    """The --collection given (checked), or None: RAG_COLLECTION, else "default"."""
+    from rag.settings import collection_name
+
+    name = getattr(args, "collection", None)
+    return collection_name(name, "--collection") if name is not None else None
+
+
+def _settings(args):
+    """The environment's settings, in the collection that --collection names."""
+    from rag.settings import Settings
+
+    settings = Settings.from_env()
+    name = _collection(args)
+    return settings.with_(collection=name) if name else settings
+
+
+def _in(settings) -> str:
+    """Where the index is, and which collection unless the default one."""
+    from rag.settings import DEFAULT_COLLECTION
+
+    where = settings.index_location
+    return where if settings.collection == DEFAULT_COLLECTION else f"collection {settings.collection} in {where}"
+
+
 def cmd_ask(args) -> int:
     clean_question(args.question)  # before anything heavy is imported or built
+    collection = _collection(args)
 
     from rag import default_engine
     from rag.answering.engine import OFFLINE_NOTICE
 
-    engine = default_engine()
+    engine = default_engine(collection)
     if args.json:
-        a = engine.ask(args.question, answerer=args.answerer, top_k=args.top_k)
+        a = engine.ask(args.question, answerer=args.answerer, top_k=args.top_k, documents=args.docs)
         out = a.to_json()
         for entry, c in zip(out["citations"], a.citations):  # the file that start/end index, from any cwd
             entry["path"] = os.path.abspath(c.path) if c.path else None
@@ -89,7 +115,7 @@ def cmd_ask(args) -> int:
         if a.notice and a.notice != OFFLINE_NOTICE:  # a fallback happened: say so, off stdout
             print(f"({a.notice})", file=sys.stderr)
     else:
-        _stream_answer(engine.ask_stream(args.question, answerer=args.answerer, top_k=args.top_k),
+        _stream_answer(engine.ask_stream(args.question, answerer=args.answerer, top_k=args.top_k, documents=args.docs),
                        wanted=lambda notice: notice_wanted(notice, engine.settings.data_dir, args.verbose))
     return 0
 
@@ -112,11 +138,17 @@ def cmd_chat(args) -> int:
     from rag.settings import Settings
 
     settings = Settings.from_env()
+    collection = _collection(args)
     if args.resume:  # an unknown id fails here, before the engine is built
-        chat = Chat.resume(args.resume, store=ChatStore.for_settings(settings), answerer=args.answerer)
+        chat = Chat.resume(args.resume, store=ChatStore.for_settings(settings), answerer=args.answerer,
+                           documents=args.docs)
+        if collection is not None and collection != chat.collection:
+            raise BadInput(f"chat {chat.id[:8]} is in collection {chat.collection}, not {collection}; "
+                           f"leave out --collection to continue it")
     else:
-        chat = Chat(answerer=args.answerer, store=_chat_store(settings))
-    data_dir = chat.engine.settings.data_dir
+        chat = Chat(answerer=args.answerer, store=_chat_store(settings), collection=collection, documents=args.docs)
+    data_dir = chat.engine.settings.data_dir  # an unknown collection fails here
+    chat.engine.resolve_documents(args.docs)  # and an unknown --doc here, not at every question
 
     def wanted(notice):
         return notice_wanted(notice, data_dir, args.verbose)
@@ -194,7 +226,8 @@ def cmd_chats(args) -> int:
             print("no saved chats; `rag chat` starts one")
         for c in chats:
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(c.updated))
-            print(f"{c.id[:8]}  {when}  {c.turns:3d} turn(s)  {c.title}")
+            where = f"  [{c.collection}]" if c.collection != "default" else ""
+            print(f"{c.id[:8]}  {when}  {c.turns:3d} turn(s)  {c.title}{where}")
     return 0
 
 
@@ -207,29 +240,31 @@ def cmd_ingest(args) -> int:
     from rag.index.derived import Derived
     from rag.index.store import open_store, tqdm_progress
     from rag.ingestion.documents import load
-    from rag.settings import Settings
 
-    settings = Settings.from_env()
+    settings = _settings(args)
     docs = load(args.paths, Path(settings.data_dir) / "extracted")  # every file checked before any write
-    store = open_store(settings)
+    store = open_store(settings, create=True)  # --collection NAME: made here if new
     report = store.sync(docs, progress=tqdm_progress("embedding"))
     pruned = store.prune()
     count = store.count()
     Derived(store).ensure_saved()  # the keyword index, saved now so the next start only loads it
     print(f"{report}; {pruned} chunk(s) of deleted files removed; "
-          f"index holds {count} chunk(s) in {settings.index_location}")
+          f"index holds {count} chunk(s) in {_in(settings)}")
     return 0
 
 
 def cmd_sources(args) -> int:
     from rag.index.store import open_store
-    from rag.settings import Settings
+    from rag.settings import DEFAULT_COLLECTION
 
-    settings = Settings.from_env()
+    settings = _settings(args)
     sources = open_store(settings).sources()
-    print(f"index: {settings.index_location}")
-    if not sources:
+    print(f"index: {_in(settings)}")
+    if not sources and settings.collection == DEFAULT_COLLECTION:
         print("the index is empty; add files with `rag ingest PATH`")
+    elif not sources:
+        print(f"collection {settings.collection} is empty; add files with "
+              f"`rag ingest --collection {settings.collection} PATH`")
     for path, n in sorted(sources.items()):
         print(f"{n:6d}  {path}")
     return 0
@@ -237,16 +272,39 @@ def cmd_sources(args) -> int:
 
 def cmd_remove(args) -> int:
     from rag.index.store import open_store
-    from rag.settings import Settings
 
-    settings = Settings.from_env()
+    settings = _settings(args)
     store = open_store(settings)
     paths = [str(Path(raw).expanduser().resolve()) for raw in args.paths]
+    where = f" --collection {settings.collection}" if settings.collection != "default" else ""
     for raw, path in zip(args.paths, paths):  # every name checked before anything is removed
         if not store.count_of(path):
-            raise BadInput(f"{raw} is not in the index in {settings.index_location} (see `rag sources`)")
+            raise BadInput(f"{raw} is not in the index in {_in(settings)} (see `rag sources{where}`)")
     total = sum(store.remove(path) for path in paths)
-    print(f"removed {total} chunk(s) from {settings.index_location}")
+    print(f"removed {total} chunk(s) from {_in(settings)}")
+    return 0
+
+
+def cmd_collections(args) -> int:
+    """List the collections with their documents and chunks, or delete one; never loads a model."""
+    from rag.index.store import delete_collection, list_collections
+    from rag.settings import DEFAULT_COLLECTION, Settings, collection_name
+
+    settings = Settings.from_env()
+    if args.delete is not None:
+        name = collection_name(args.delete, "--delete")
+        chunks = delete_collection(settings.with_(collection=name))
+        if name == DEFAULT_COLLECTION:
+            print(f"emptied collection {name} ({chunks} chunk(s) removed): the default collection is never deleted, "
+                  f"and the next question indexes the seeds into it again")
+        else:
+            print(f"deleted collection {name} ({chunks} chunk(s))")
+        return 0
+    found = list_collections(settings)
+    width = max(len(c.name) for c in found)
+    print(f"collections in {settings.index_location}:")
+    for c in found:
+        print(f"  {c.name:<{width}}  {c.documents:6d} document(s)  {c.chunks:7d} chunk(s)")
     return 0
 
 
@@ -278,10 +336,12 @@ def cmd_ui(args) -> int:
     port = args.port if args.port is not None else Settings.from_env().ui_port
     check_port(args.host, port)  # before the engine is built and before "Chat window on ..." is printed
 
+    collection = _collection(args)
+
     from rag import default_engine
     from ui.app import launch
 
-    engine = default_engine()  # index the seeds now, not on the first question
+    engine = default_engine(collection)  # index the seeds now, not on the first question (the window's collection)
     try:
         engine.derived.current()  # and load (or build) the keyword index
     except RagError:
@@ -329,8 +389,18 @@ def parser() -> argparse.ArgumentParser:
         sp.add_argument("-v", "--verbose", action="store_true",
                         help="always show the offline-mode notice (otherwise shown once per data folder)")
 
+    def collection_opt(sp, what="the collection to use"):
+        sp.add_argument("--collection", metavar="NAME", default=None,
+                        help=f"{what} (default: RAG_COLLECTION or default; `rag collections` lists them)")
+
+    def doc_opt(sp):
+        sp.add_argument("--doc", dest="docs", action="append", default=None, metavar="PATH",
+                        help="search only this document (repeat for several; paths as `rag sources` lists them)")
+
     sp = sub.add_parser("ask", help="answer one question")
     sp.add_argument("question")
+    collection_opt(sp)
+    doc_opt(sp)
     sp.add_argument("--json", action="store_true",
                     help="print text, citations (with the path their offsets index), refused, unsupported as JSON")
     answer_opts(sp)
@@ -338,6 +408,8 @@ def parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("chat", help="a conversation in the terminal, saved in the data folder")
     sp.add_argument("--resume", metavar="ID|last", help="continue a saved chat (a unique prefix of its id will do)")
+    collection_opt(sp, "the collection to ask in (a resumed chat keeps its own)")
+    doc_opt(sp)
     answer_opts(sp)
     sp.set_defaults(func=cmd_chat)
 
@@ -354,16 +426,25 @@ def parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("ingest", help=f"add or update files and folders in the index ({formats})",
                         description=f"Add or update files and folders in the index: {formats}.")
     sp.add_argument("paths", nargs="+", metavar="PATH")
+    collection_opt(sp, "the collection to add them to, made if new")
     sp.set_defaults(func=cmd_ingest)
 
     sp = sub.add_parser("sources", help="list the indexed files")
+    collection_opt(sp)
     sp.set_defaults(func=cmd_sources)
 
     sp = sub.add_parser("remove", help="remove files from the index")
     sp.add_argument("paths", nargs="+", metavar="PATH")
+    collection_opt(sp)
     sp.set_defaults(func=cmd_remove)
 
+    sp = sub.add_parser("collections", help="list the collections (separate sets of documents), or delete one")
+    sp.add_argument("--delete", metavar="NAME", default=None,
+                    help="delete a collection and everything indexed in it (default: emptied instead)")
+    sp.set_defaults(func=cmd_collections)
+
     sp = sub.add_parser("ui", help="start the chat window")
+    collection_opt(sp, "the window's first collection")
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=None, help="default: RAG_UI_PORT or 7860")
     sp.set_defaults(func=cmd_ui)

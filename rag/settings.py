@@ -16,6 +16,7 @@ Variables (all optional):
   RAG_EMBEDDINGS     local | openai (default local: the bundled all-MiniLM-L6-v2)
   RAG_OPENAI_EMBED_MODEL  model for RAG_EMBEDDINGS=openai (text-embedding-3-small)
   RAG_CHROMA_URL     a Chroma server (http://host:port) instead of the embedded store
+  RAG_COLLECTION     the collection (workspace) to use (default: default); see collection_name()
   RAG_UI_USERNAME, RAG_UI_PASSWORD  if both are set, the chat window asks for them
   RAG_UI_PORT        port of the chat window (`rag ui`, default 7860; `rag ui --port N` wins)
 """
@@ -23,6 +24,7 @@ Variables (all optional):
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -30,6 +32,31 @@ from rag.errors import BadInput
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ANSWERERS = ("auto", "extractive", "llm")
+DEFAULT_COLLECTION = "default"
+DEFAULT_CHROMA_NAME = "rag_chunks"  # the default collection's Chroma name, as before collections existed
+CHROMA_PREFIX = "rag_c_"  # any other collection NAME is the Chroma collection rag_c_NAME
+COLLECTION_RULE = ("3 to 50 letters, digits, '-' or '_', starting and ending with a letter or digit")
+_COLLECTION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{1,48}[A-Za-z0-9]")
+
+
+def collection_name(name: str, what: str = "a collection name") -> str:
+    """`name` if it is a valid collection name, else BadInput stating the rule."""
+    if not isinstance(name, str) or not _COLLECTION_NAME.fullmatch(name):
+        raise BadInput(f"{what} must be {COLLECTION_RULE}, got {name!r}")
+    return name
+
+
+def chroma_name(collection: str) -> str:
+    """The Chroma collection holding a collection: "default" -> rag_chunks, NAME -> rag_c_NAME."""
+    return DEFAULT_CHROMA_NAME if collection == DEFAULT_COLLECTION else CHROMA_PREFIX + collection_name(collection)
+
+
+def collection_of(chroma: str) -> str | None:
+    """The collection a Chroma collection holds (the inverse of chroma_name), None for anything else."""
+    if chroma == DEFAULT_CHROMA_NAME:
+        return DEFAULT_COLLECTION
+    name = chroma[len(CHROMA_PREFIX):] if chroma.startswith(CHROMA_PREFIX) else ""
+    return name if _COLLECTION_NAME.fullmatch(name) and name != DEFAULT_COLLECTION else None
 
 
 def user_data_dir(env: dict | None = None, platform: str | None = None) -> Path:
@@ -86,7 +113,7 @@ class Settings:
     llm_api_key: str | None = field(default=None, repr=False)
     embeddings: str = "local"
     openai_embed_model: str = "text-embedding-3-small"
-    collection: str = "rag_chunks"
+    collection: str = DEFAULT_COLLECTION  # the user's name; chroma_collection is Chroma's
     chunk_size: int = 200  # tokens
     chunk_overlap: int = 40
     llm_timeout: float = 60.0
@@ -96,6 +123,9 @@ class Settings:
     ui_username: str | None = None
     ui_password: str | None = field(default=None, repr=False)
     ui_port: int = 7860
+
+    def __post_init__(self) -> None:
+        collection_name(self.collection)
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> "Settings":
@@ -128,7 +158,13 @@ class Settings:
             ui_username=env.get("RAG_UI_USERNAME", "").strip() or None,
             ui_password=env.get("RAG_UI_PASSWORD", "") or None,
             ui_port=_int(env, "RAG_UI_PORT", 7860, 1, 65535),
+            collection=collection_name(env.get("RAG_COLLECTION", "").strip() or DEFAULT_COLLECTION, "RAG_COLLECTION"),
         )
+
+    @property
+    def chroma_collection(self) -> str:
+        """The Chroma collection of `collection`: rag_chunks for "default", rag_c_NAME otherwise."""
+        return chroma_name(self.collection)
 
     @property
     def index_location(self) -> str:

@@ -32,7 +32,7 @@ def built(tmp_path_factory):
 
 
 def folders(data) -> list:
-    return sorted(p for p in (data / "derived").iterdir())
+    return sorted(p for p in (data / "derived" / "rag_chunks").iterdir())  # the default collection's copies
 
 
 def test_first_process_builds_and_saves(built):
@@ -65,11 +65,13 @@ def test_a_damaged_copy_is_rebuilt_not_trusted(built, tmp_path, damage):
         (folder / "complete").unlink()
     else:
         shutil.rmtree(copy / "derived")
+        (copy / "derived" / folder.name).mkdir(parents=True)  # where copies were saved before collections
     engine = Engine(Settings.from_env({"RAG_DATA_DIR": str(copy)}))
     assert answers(engine) == first
     assert engine.derived.current().source == "built"
     [fresh] = folders(copy)
     assert (fresh / "complete").is_file()
+    assert sorted(p.name for p in (copy / "derived").iterdir()) == ["rag_chunks"]  # an old-style copy is dropped
     assert Engine(Settings.from_env({"RAG_DATA_DIR": str(copy)})).derived.current().source == "loaded"
 
 

@@ -129,7 +129,7 @@ def test_the_llm_judge_is_measured_beside_the_offline_checker(fake_embedder):
         def stream_complete(self, prompt, formatted=False, **kw):
             yield self.complete(prompt)
 
-    engine = SimpleNamespace(llm=SimpleNamespace(_llm=YesMan()), scorer=SupportScorer(fake_embedder))
+    engine = SimpleNamespace(llm=SimpleNamespace(client=YesMan()), scorer=SupportScorer(fake_embedder))
     passage = ("The summit took place in Beijing between the two presidents.",)
     pairs = [Pair("a", "The summit took place in Beijing.", passage, True),
              Pair("b", "The summit took place on the Moon with Medvedev.", passage, False),

@@ -75,6 +75,32 @@ def test_server_mode_gives_the_same_answers_and_recovers(chroma_server, tmp_path
     assert "Beijing" in remote_engine.ask("Where did Putin and Xi meet?").text
 
 
+def test_server_mode_keeps_collections_apart(chroma_server, tmp_path):
+    from rag.index.store import delete_collection, list_collections
+    from tests.test_collections import SUMMIT, contradicting
+
+    a, b = contradicting(tmp_path)
+    settings = Settings.from_env({"RAG_DATA_DIR": str(tmp_path / "unused"), "RAG_CHROMA_URL": chroma_server.url})
+    engine = Engine(settings, ensure_seeds=False)
+    with pytest.raises(BadInput, match="no collection remote-b"):
+        engine.for_collection("remote-b")
+    here, there = engine.for_collection("remote-a", create=True), engine.for_collection("remote-b", create=True)
+    here.store.sync(load([a]))
+    there.store.sync(load([b]))
+    assert there.embedder is here.embedder and there.store.client is engine.store.client
+    beijing, moscow = here.ask(SUMMIT), there.ask(SUMMIT)
+    assert "Beijing" in beijing.text and {c.path for c in beijing.citations} == {str(a / "summit.txt")}
+    assert "Moscow" in moscow.text and {c.path for c in moscow.citations} == {str(b / "summit.txt")}
+    only = there.ask("Where did Putin and Xi meet?", documents=[str(b / "article-moscow.txt")])
+    assert only.searched == [str(b / "article-moscow.txt")]
+    assert only.citations and {c.path for c in only.citations} == {str(b / "article-moscow.txt")}
+    assert [(c.name, c.documents, c.chunks) for c in list_collections(settings)] == \
+        [("default", 0, 0), ("remote-a", 2, 14), ("remote-b", 2, 14)]
+    assert delete_collection(settings.with_(collection="remote-b")) == 14
+    assert [c.name for c in list_collections(settings)] == ["default", "remote-a"]
+    assert not (tmp_path / "unused").exists()  # nothing stored locally
+
+
 def test_unreachable_server_is_one_line_at_the_cli(tmp_path):
     env = dict(os.environ, RAG_DATA_DIR=str(tmp_path), RAG_CHROMA_URL=f"http://127.0.0.1:{free_port()}")
     r = subprocess.run([sys.executable, "-m", "rag.cli", "ask", "Where?"], env=env, cwd=ROOT,

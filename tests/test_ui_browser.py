@@ -114,16 +114,21 @@ def test_empty_question_shows_a_message(page):
     page.wait_for_function(f"() => document.querySelectorAll('#chat .rag-error').length > {before}", timeout=10000)
 
 
+def upload(page, path, status: str) -> None:
+    """Add a file in the Documents tab and wait for the status line to say `status`."""
+    page.locator("#upload input[type=file]").set_input_files(str(path))
+    page.wait_for_timeout(1000)
+    page.click("#add-docs")
+    page.wait_for_function(f"() => document.querySelector('#doc-status').innerText.includes({status!r})",
+                           timeout=60000)
+
+
 def test_upload_a_document_and_get_an_answer_citing_it(page, tmp_path):
     doc = tmp_path / "llamas.md"
     doc.write_text("# Llamas\n\nLlamas are domesticated South American camelids that mostly eat grass and hay.\n",
                    encoding="utf-8")
     page.get_by_role("tab", name="Documents").click()
-    page.locator("#upload input[type=file]").set_input_files(str(doc))
-    page.wait_for_timeout(1000)
-    page.click("#add-docs")
-    page.wait_for_function("() => document.querySelector('#doc-status').innerText.includes('Added 1 file')",
-                           timeout=60000)
+    upload(page, doc, "Added 1 file")
     assert "llamas.md" in page.locator("#doc-table").inner_text()
     page.screenshot(path=str(SHOTS / "5-documents.png"))
     bad = tmp_path / "bad.txt"
@@ -152,3 +157,52 @@ def test_gradio_client_calls_the_api(server):
     assert doc[c["start"]:c["end"]] == c["text"]
     refused = client.predict("What is the recipe for borscht?", 4, "auto", api_name="/ask")
     assert refused["refused"] is True
+
+
+def pick(page, elem_id: str, option: str) -> None:
+    """Choose `option` in a Gradio dropdown (typed: a new value where custom values are allowed)."""
+    box = page.locator(f"#{elem_id} input").first
+    box.click()
+    box.fill(option)
+    page.wait_for_timeout(300)
+    box.press("Enter")
+    page.wait_for_timeout(800)
+
+
+def test_a_new_collection_and_chosen_documents(page, tmp_path):
+    notes = tmp_path / "pets.md"
+    notes.write_text("# Pets\n\nOur cat Miso mostly eats tuna and chicken.\n", encoding="utf-8")
+    page.reload()  # a fresh window: no file left in the upload box by the tests before
+    page.wait_for_selector("#question textarea", timeout=60000)
+    pick(page, "collection", "pets")
+    page.get_by_role("tab", name="Documents").click()
+    assert "pets.md" not in page.locator("#doc-table").inner_text()
+    upload(page, notes, "to collection pets")
+    assert "pets.md" in page.locator("#doc-table").inner_text()
+    assert "putin-xi-beijing.txt" not in page.locator("#doc-table").inner_text()
+    page.get_by_role("tab", name="Chat").click()
+    ask(page, "What does Miso eat?")
+    assert "tuna" in last_bot_html(page)
+    assert "searched: all 1 document in collection pets" in page.locator("#evidence").inner_text()
+    ask(page, "Where did Putin and Xi meet?")  # the seeds are in "default", not here
+    assert "rag-refusal" in last_bot_html(page)
+    page.screenshot(path=str(SHOTS / "7-collection.png"), full_page=True)
+
+    pick(page, "collection", "default")
+    pick(page, "doc-filter", "putin-xi-beijing.txt")
+    ask(page, "Where did Putin and Xi meet?")
+    assert "Beijing" in last_bot_html(page)
+    assert "searched: putin-xi-beijing.txt" in page.locator("#evidence").inner_text()
+    page.screenshot(path=str(SHOTS / "8-chosen-documents.png"), full_page=True)
+
+
+def test_gradio_client_chooses_collection_and_documents(server):
+    from gradio_client import Client
+
+    from tests.conftest import SEED
+
+    client = Client(server[0], verbose=False)
+    out = client.predict("Where did Putin and Xi meet?", 4, "auto", "default", [str(SEED)], api_name="/ask")
+    assert "Beijing" in out["text"] and {c["source"] for c in out["citations"]} == {SEED.name}
+    with pytest.raises(Exception, match="no collection nowhere"):
+        client.predict("Where did Putin and Xi meet?", 4, "auto", "nowhere", api_name="/ask")

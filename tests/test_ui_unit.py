@@ -73,3 +73,13 @@ def test_uploads_must_come_from_the_upload_folder(tmp_path):
     for bad in (outside, uploads / ".." / "secret.txt", uploads / "abc" / "missing.txt"):
         with pytest.raises(BadInput, match="not an uploaded file"):
             check_upload(bad, uploads)
+
+
+def test_evidence_says_which_documents_were_searched():
+    a = _answer()
+    assert "searched: all 3 documents" in evidence_html(a, 0, collection="default", documents=3)
+    assert "in collection" not in evidence_html(a, 0, collection="default", documents=3)
+    assert "searched: all 1 document in collection notes" in evidence_html(a, 0, collection="notes", documents=1)
+    a.searched = [str(SEED)]
+    html = evidence_html(a, 0, documents=3)
+    assert f'searched: <span title="{SEED}">{SEED.name}</span>' in html and "all 3" not in html

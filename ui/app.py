@@ -3,8 +3,10 @@
 build_app() returns the Blocks without starting a server (tests build it
 freely); launch() serves it. The chat function is a generator that streams;
 the evidence panel shows what the selected answer cites, in place in its
-document. A REST endpoint `/ask` (gradio_client: client.predict(..., api_name="/ask"))
-answers headless callers.
+document. A collection selector and a documents multi-select (none chosen: all)
+scope the questions and the Documents tab; switching collection loads no model
+(Engine.for_collection). A REST endpoint `/ask` (gradio_client:
+client.predict(..., api_name="/ask")) answers headless callers.
 """
 
 from __future__ import annotations
@@ -124,6 +126,8 @@ def check_upload(path: Path, allowed: Path | None = None) -> Path:
 
 
 def build_app(engine=None) -> gr.Blocks:
+    from rag.index.store import NoCollection, uploads_dir  # uploads: one folder per collection
+
     get_engine = _engine_getter(engine)
     settings = engine.settings if engine is not None else None
     if settings is None:
@@ -131,83 +135,126 @@ def build_app(engine=None) -> gr.Blocks:
 
         settings = Settings.from_env()
 
-    def respond(message, history, answers, top_k, answerer):
+    def scoped(collection, create: bool = False):
+        """The engine of the selected collection (the window's first one when none is selected)."""
+        eng, name = get_engine(), (collection or "").strip()
+        return eng.for_collection(name, create=create) if name else eng
+
+    def collection_names(selected) -> list[str]:
+        from rag.index.store import list_collections
+
+        eng = get_engine()
+        names = [c.name for c in list_collections(eng.settings, eng.store.client, counts=False)]
+        return names + ([selected] if selected and selected not in names else [])
+
+    def document_views(collection):
+        """The selected collection's documents: the Documents table, the file to remove, the
+        documents to search (a name typed for a collection not made yet holds none)."""
+        try:
+            sources = scoped(collection).documents()
+        except NoCollection:
+            sources = {}
+        except RagError as exc:
+            raise user_error(str(exc)) from None
+        rows = [[Path(p).name, n, p] for p, n in sorted(sources.items())]
+        names = [r[0] for r in rows]
+        labels = [(r[0] if names.count(r[0]) == 1 else r[2], r[2]) for r in rows]
+        return (gr.update(value=rows), gr.update(choices=[r[2] for r in rows], value=None),
+                gr.update(choices=labels, value=[]))
+
+    def refresh(collection):
+        """On page load: the collections as they are now, and the selected one's documents."""
+        try:
+            names = collection_names(collection)
+        except RagError as exc:
+            log.warning("cannot list the collections: %s", exc)
+            names = [collection] if collection else []
+        table_, choice_, chosen_ = document_views(collection)
+        return gr.update(choices=names), table_, choice_, chosen_
+
+    def respond(message, history, answers, top_k, answerer, collection=None, chosen=None, scopes=None):
         history = list(history or [])
         answers = list(answers or [])
+        scopes = list(scopes or [])
         message = (message or "").strip()
         if not message:
             history.append({"role": "assistant", "content": error_html("Type a question first.")})
-            yield history, answers, gr.skip(), ""
+            yield history, answers, gr.skip(), "", scopes
             return
         history += [{"role": "user", "content": escape(message)},
                     {"role": "assistant", "content": '<div class="rag-note">🔎 Searching the documents…</div>'}]
-        yield history, answers, gr.skip(), ""
+        yield history, answers, gr.skip(), "", scopes
         turn = len(answers)
         try:
-            eng = get_engine()
+            eng = scoped(collection)
             turns = [(a.question, a.text) for a in answers]
-            stream = eng.ask_stream(message, turns, answerer=answerer, top_k=int(top_k))
+            stream = eng.ask_stream(message, turns, answerer=answerer, top_k=int(top_k), documents=chosen or None)
             shown = ""
             for delta in stream:  # verified sentences (LLM) or the quoted answer (offline)
                 for word in re.findall(r"\S+\s*", delta):
                     shown += word
                     if shown.count(" ") % STREAM_WORDS == 0:
                         history[-1]["content"] = f'<div class="rag-answer">{escape(shown)} ▌</div>'
-                        yield history, answers, gr.skip(), ""
+                        yield history, answers, gr.skip(), "", scopes
                         time.sleep(STREAM_PAUSE)
             result = stream.answer
+            scope = {"collection": eng.settings.collection, "documents": len(eng.documents())}
         except RagError as exc:
             history[-1]["content"] = error_html(str(exc))
-            yield history, answers, gr.skip(), ""
+            yield history, answers, gr.skip(), "", scopes
             return
         except Exception as exc:  # never a traceback or a frozen spinner in the window
             log.exception("answering failed")
             history[-1]["content"] = error_html(f"Something went wrong ({type(exc).__name__}); see the server log.")
-            yield history, answers, gr.skip(), ""
+            yield history, answers, gr.skip(), "", scopes
             return
         answers.append(result)
+        scopes.append(scope)
         history[-1]["content"] = answer_html(result, turn)
-        yield history, answers, evidence_html(result, turn), ""
+        yield history, answers, evidence_html(result, turn, **scope), "", scopes
+
+    def scope_of(scopes, turn: int) -> dict:
+        """Where answer `turn` searched (collection, how many documents it held), for its panel."""
+        scopes = scopes or []
+        return scopes[turn] if turn < len(scopes) else {}
 
     def parse_target(target) -> tuple[int, int] | None:
         """The hidden textbox holds "turn:n", written by a chip click or a message selection."""
         m = re.fullmatch(r"(\d+):(\d+)", (target or "").strip())
         return (int(m.group(1)), int(m.group(2))) if m else None
 
-    def show(target, answers, show_scores, show_removed):
+    def show(target, answers, show_scores, show_removed, scopes):
         answers = answers or []
         parsed = parse_target(target)
         if parsed is None or parsed[0] >= len(answers):
             return gr.skip()
         turn, n = parsed
-        return evidence_html(answers[turn], turn, n, show_scores, show_removed)
+        return evidence_html(answers[turn], turn, n, show_scores, show_removed, **scope_of(scopes, turn))
 
-    def redraw(target, answers, show_scores, show_removed):
+    def redraw(target, answers, show_scores, show_removed, scopes):
         answers = answers or []
         turn, n = parse_target(target) or (len(answers) - 1, None)
         if not answers or turn >= len(answers):
             return evidence_html(None, 0)
-        return evidence_html(answers[turn], turn, n, show_scores, show_removed)
+        return evidence_html(answers[turn], turn, n, show_scores, show_removed, **scope_of(scopes, turn))
 
-    def select_message(answers, show_scores, show_removed, evt: gr.SelectData):
+    def select_message(answers, show_scores, show_removed, scopes, evt: gr.SelectData):
         answers = answers or []
         turn = evt.index // 2 if isinstance(evt.index, int) else None
         if turn is None or turn >= len(answers):
             return gr.skip(), gr.skip()
-        return evidence_html(answers[turn], turn, None, show_scores, show_removed), f"{turn}:0"
+        return evidence_html(answers[turn], turn, None, show_scores, show_removed, **scope_of(scopes, turn)), f"{turn}:0"
 
-    def documents():
-        sources = get_engine().store.sources()
-        rows = [[Path(p).name, n, p] for p, n in sorted(sources.items())]
-        return gr.update(value=rows), gr.update(choices=[r[2] for r in rows], value=None)
-
-    def add_files(files, progress=gr.Progress()):
+    def add_files(files, collection, progress=gr.Progress()):
         from rag.ingestion.documents import read
 
         if not files:
             raise user_error(f"Choose one or more {', '.join(UPLOAD_SUFFIXES)} files first.")
-        eng = get_engine()
-        uploads = Path(eng.settings.data_dir) / "uploads"
+        try:
+            eng = scoped(collection, create=True)  # a new name makes the collection
+        except RagError as exc:
+            raise user_error(str(exc)) from None
+        uploads = uploads_dir(eng.settings)
         docs, staged = [], []
         try:
             for f in files:
@@ -230,24 +277,34 @@ def build_app(engine=None) -> gr.Blocks:
                 src = Path(getattr(f, "name", f))
                 message = message.replace(str(src), src.name)
             raise user_error(message) from None
-        table, choice = documents()
-        return f"Added {len(docs)} file(s): {report}.", table, choice, None
+        table_, choice_, chosen_ = document_views(collection)
+        try:
+            names = gr.update(choices=collection_names(eng.settings.collection))  # a new collection joins the list
+        except RagError:
+            names = gr.skip()
+        return (f"Added {len(docs)} file(s) to collection {eng.settings.collection}: {report}.", table_, choice_, None,
+                chosen_, names)
 
-    def remove_file(path):
+    def remove_file(path, collection):
         if not path:
             raise user_error("Pick an indexed file to remove.")
-        eng = get_engine()
-        removed = eng.store.remove(path)
-        uploads = (Path(eng.settings.data_dir) / "uploads").resolve()
+        try:
+            eng = scoped(collection)
+            removed = eng.store.remove(path)
+        except RagError as exc:
+            raise user_error(str(exc)) from None
+        uploads = uploads_dir(eng.settings).resolve()
         if Path(path).parent.resolve() == uploads:
             Path(path).unlink(missing_ok=True)
-        table, choice = documents()
-        return f"Removed {Path(path).name} ({removed} chunk(s)).", table, choice
+        table_, choice_, chosen_ = document_views(collection)
+        return f"Removed {Path(path).name} ({removed} chunk(s)).", table_, choice_, chosen_
 
-    def api_ask(question: str, top_k: int = 4, answerer: str = "auto") -> dict:
-        """Answer one question over the indexed documents; returns text, citations, refused, unsupported."""
+    def api_ask(question: str, top_k: int = 4, answerer: str = "auto", collection: str = "",
+                documents: list[str] | None = None) -> dict:
+        """Answer one question over the indexed documents; returns text, citations, refused, unsupported.
+        `collection` (default: the window's first) and `documents` (none: all) scope the search."""
         try:
-            result = get_engine().ask(question, answerer=answerer, top_k=int(top_k))
+            result = scoped(collection).ask(question, answerer=answerer, top_k=int(top_k), documents=documents or None)
         except RagError as exc:
             raise user_error(str(exc)) from None
         return result.to_json() | {"question": result.question, "answerer": result.answerer}
@@ -256,6 +313,13 @@ def build_app(engine=None) -> gr.Blocks:
         gr.Markdown("## Ask your documents")
         gr.Markdown(banner_markdown(settings), elem_id="mode-banner")
         answers = gr.State([])
+        scopes = gr.State([])  # per answer: the collection it searched and how many documents it held
+        with gr.Row():
+            collection = gr.Dropdown([settings.collection], value=settings.collection, label="Collection",
+                                     allow_custom_value=True, scale=1, elem_id="collection",
+                                     info="type a new name, then add files under Documents, to make one")
+            chosen = gr.Dropdown([], value=[], multiselect=True, label="Search only these documents (none: all)",
+                                 scale=3, elem_id="doc-filter")
         with gr.Tabs():
             with gr.Tab("Chat"):
                 with gr.Row():
@@ -290,21 +354,25 @@ def build_app(engine=None) -> gr.Blocks:
                 choice = gr.Dropdown(label="Indexed file", choices=[], elem_id="doc-choice")
                 remove_btn = gr.Button("Remove from index", variant="stop")
 
-        inputs = [box, chatbot, answers, top_k, answerer]
-        outputs = [chatbot, answers, evidence, box]
+        inputs = [box, chatbot, answers, top_k, answerer, collection, chosen, scopes]
+        outputs = [chatbot, answers, evidence, box, scopes]
         send.click(respond, inputs, outputs, api_visibility="private")
         box.submit(respond, inputs, outputs, api_visibility="private")
-        clear.click(lambda: ([], [], evidence_html(None, 0), ""), None, [chatbot, answers, evidence, target],
-                    api_visibility="private")
-        show_btn.click(show, [target, answers, show_scores, show_removed], evidence,
-                       api_visibility="private").then(None, None, None, js=SCROLL_JS)
+        clear.click(lambda: ([], [], evidence_html(None, 0), "", []), None,
+                    [chatbot, answers, evidence, target, scopes], api_visibility="private")
+        panel = [target, answers, show_scores, show_removed, scopes]
+        show_btn.click(show, panel, evidence, api_visibility="private").then(None, None, None, js=SCROLL_JS)
         for toggle in (show_scores, show_removed):
-            toggle.change(redraw, [target, answers, show_scores, show_removed], evidence, api_visibility="private")
-        chatbot.select(select_message, [answers, show_scores, show_removed], [evidence, target],
+            toggle.change(redraw, panel, evidence, api_visibility="private")
+        chatbot.select(select_message, [answers, show_scores, show_removed, scopes], [evidence, target],
                        api_visibility="private")
-        docs_tab.select(documents, None, [table, choice], api_visibility="private")
-        add_btn.click(add_files, upload, [status, table, choice, upload], api_visibility="private")
-        remove_btn.click(remove_file, choice, [status, table, choice], api_visibility="private")
+        views = [table, choice, chosen]
+        app.load(refresh, collection, [collection, *views], api_visibility="private")
+        collection.change(document_views, collection, views, api_visibility="private")
+        docs_tab.select(document_views, collection, views, api_visibility="private")
+        add_btn.click(add_files, [upload, collection], [status, table, choice, upload, chosen, collection],
+                      api_visibility="private")
+        remove_btn.click(remove_file, [choice, collection], [status, *views], api_visibility="private")
         gr.api(api_ask, api_name="ask")
     app.queue(default_concurrency_limit=concurrency_limit())
     return app

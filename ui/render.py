@@ -90,15 +90,33 @@ def document_text(path: str) -> str | None:
         return None
 
 
+def scope_html(answer: Answer, collection: str | None = None, documents: int | None = None) -> str:
+    """Which documents the answer searched: the chosen ones by name, or all of the collection's
+    (`documents`: how many it held then)."""
+    if answer.searched:
+        names = ", ".join(f'<span title="{escape(p)}">{escape(Path(p).name)}</span>' for p in answer.searched)
+        what = f"searched: {names}"
+    elif documents is not None:
+        what = f"searched: all {documents} document{'' if documents == 1 else 's'}"
+    else:
+        what = "searched: all documents"
+    if collection and collection != "default":
+        what += f" in collection {escape(collection)}"
+    return f'<div class="rag-note ev-scope">{what}</div>'
+
+
 def evidence_html(answer: Answer | None, turn: int, active: int | None = None,
-                  show_scores: bool = False, show_removed: bool = True) -> str:
+                  show_scores: bool = False, show_removed: bool = True,
+                  collection: str | None = None, documents: int | None = None) -> str:
+    """The evidence panel for one answer; `collection` and `documents` (how many it held) say
+    where the answer searched when it searched every document."""
     if answer is None:
         return '<div class="rag-evidence empty">Ask a question: the passages an answer cites appear here.</div>'
     claims_by_n: dict[int, list[str]] = {}
     for sentence, numbers in split_claims(answer.text) if not answer.refused else []:
         for n in numbers:
             claims_by_n.setdefault(n, []).append(sentence.rstrip())
-    head = f'<div class="rag-q">Answer {turn + 1}: “{escape(answer.question)}”</div>'
+    head = f'<div class="rag-q">Answer {turn + 1}: “{escape(answer.question)}”</div>' + scope_html(answer, collection, documents)
     cards = []
     for c in answer.citations:
         spans = _support_spans(c.text, claims_by_n.get(c.number, []))

@@ -7,6 +7,7 @@ them warm; `ask()` and `Chat` in rag/__init__ are thin conveniences over it.
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import Generator, Iterator, Protocol
@@ -16,13 +17,13 @@ from rag.answering.answerable import default_judge
 from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.followup import condense_offline
 from rag.answering.inputs import clean_question
-from rag.errors import BackendUnavailable
+from rag.errors import BackendUnavailable, BadInput
 from rag.guard.policy import Guard
 from rag.guard.rules import GuardRules
 from rag.guard.support import SupportScorer
 from rag.guard.verify import complete_sentences
 from rag.index.corpus import CorpusStats
-from rag.settings import Settings
+from rag.settings import DEFAULT_COLLECTION, Settings, collection_name
 
 OFFLINE_NOTICE = ("Offline extractive mode: answers are sentences quoted from the documents. "
                   "For generated answers set OPENAI_API_KEY, or RAG_LLM_BASE_URL and RAG_LLM_MODEL "
@@ -145,27 +146,89 @@ def answer(question: str, **parts) -> Answer:
 
 
 class Engine:
-    """The real parts, built once from Settings: store, retriever, answerers, scorer."""
+    """The real parts, built once from Settings: store, retriever, answerers, scorer.
+
+    One engine serves one collection; `for_collection(name)` gives the engine of another,
+    made once and kept, which shares this one's embedder, guard checker, answerability judge,
+    Chroma client and LLM client: switching collection loads no model."""
 
     def __init__(self, settings: Settings | None = None, *, ensure_seeds: bool = True, llm: Answerer | None = None,
-                 rules: GuardRules | None = None) -> None:
+                 rules: GuardRules | None = None, shared: Engine | None = None, create: bool = False) -> None:
         """`llm`: the LLM answerer to use instead of one built from the settings (the evaluation
-        replays recorded drafts through one); `rules`: the guard's rule families (all on)."""
+        replays recorded drafts through one); `rules`: the guard's rule families (all on);
+        `shared`: an engine whose models and clients this one uses (see for_collection());
+        `create`: make the collection if it does not exist (only "default" is made unasked).
+        The seeds are indexed, when it is empty, into the "default" collection only."""
         from rag.index.derived import Derived
         from rag.index.store import Store
         from rag.ingestion.embedding import make_embedder
         from rag.retrieval import HybridRetriever
 
         self.settings = settings or Settings.from_env()
-        self.embedder = make_embedder(self.settings)
-        self.store = Store(self.settings, self.embedder)
-        if ensure_seeds and self.store.count() == 0:
+        self._root = (shared._root or shared) if shared is not None else None
+        self._ensure_seeds = ensure_seeds
+        self._siblings: dict[str, Engine] = {}  # on the root engine: the other collections' engines
+        self._lock = threading.Lock()
+        self._documents: tuple | None = None  # (store version, sources) for documents()
+        root = self._root
+        self.embedder = root.embedder if root else make_embedder(self.settings)
+        self.store = Store(self.settings, self.embedder, root.store.client if root else None, create=create)
+        if ensure_seeds and self.settings.collection == DEFAULT_COLLECTION and self.store.count() == 0:
             self.ingest_seeds()
         self.derived = Derived(self.store)  # BM25 and corpus statistics, shared by retriever and answerer
         self.retriever = HybridRetriever(self.store, self.settings.top_k, self.derived)
-        self.scorer = SupportScorer(self.embedder, rules=rules)  # the guard's checker
-        self.judge = default_judge()  # answer or refuse (offline answerer)
+        self.scorer = root.scorer if root else SupportScorer(self.embedder, rules=rules)  # the guard's checker
+        self.judge = root.judge if root else default_judge()  # answer or refuse (offline answerer)
         self._llm = llm
+
+    def for_collection(self, name: str | None, *, create: bool = False) -> Engine:
+        """The engine of collection `name` (None: this one), sharing this engine's models and
+        clients; made on first use and kept. BadInput for an invalid name, or for a collection
+        that does not exist unless `create`."""
+        if name is None or name == self.settings.collection:
+            return self
+        root = self._root or self
+        name = collection_name(name)
+        if name == root.settings.collection:
+            return root
+        with root._lock:
+            sibling = root._siblings.get(name)
+        if sibling is None:
+            sibling = Engine(root.settings.with_(collection=name), ensure_seeds=root._ensure_seeds, shared=root,
+                             create=create)
+            with root._lock:
+                sibling = root._siblings.setdefault(name, sibling)
+        return sibling
+
+    def documents(self) -> dict[str, int]:
+        """The collection's documents (paths as indexed) and their chunk counts, read again
+        only when the index has changed."""
+        version = self.store.version
+        cached = self._documents
+        if cached is None or cached[0] != version:
+            self._documents = cached = (version, self.store.sources())
+        return dict(cached[1])
+
+    def resolve_documents(self, documents) -> list[str]:
+        """The indexed paths of `documents` (paths as indexed, or names relative to the working
+        folder), without repeats; BadInput naming the first that is not in the collection."""
+        if not documents:
+            return []
+        if isinstance(documents, (str, Path)):
+            documents = [documents]
+        out: list[str] = []
+        for raw in documents:
+            raw = str(raw).strip()
+            candidates = [raw, str(Path(raw).expanduser().resolve())] if raw else []
+            path = next((p for p in candidates if self.store.has(p)), None)
+            if path is None:
+                name = self.settings.collection
+                where = "" if name == DEFAULT_COLLECTION else f" --collection {name}"
+                raise BadInput(f"{raw or 'an empty name'} is not a document of collection {name}; "
+                               f"`rag sources{where}` lists them")
+            if path not in out:
+                out.append(path)
+        return out
 
     def ingest_seeds(self) -> None:
         from rag.index.store import tqdm_progress
@@ -186,6 +249,8 @@ class Engine:
 
     @property
     def llm(self):
+        if self._llm is None and self._root is not None:
+            return self._root.llm  # one LLM client for every collection
         if self._llm is None:
             from rag.llm.client import LLMAnswerer
 
@@ -210,25 +275,30 @@ class Engine:
         return condense_offline(question, history)
 
     def ask_stream(self, question: str, history: list[tuple[str, str]] | None = None, *,
-                   answerer: str | None = None, top_k: int | None = None) -> AnswerStream:
-        """Like ask(), but iterate for the verified text as it is produced; then `.answer`."""
+                   answerer: str | None = None, top_k: int | None = None,
+                   documents: list[str] | None = None) -> AnswerStream:
+        """Like ask(), but iterate for the verified text as it is produced; then `.answer`.
+        `documents`: search only these files (paths as indexed, or relative to the working
+        folder; BadInput for one the collection does not hold); None or empty: all."""
         question = clean_question(question)
+        searched = self.resolve_documents(documents)
         snap = self.derived.current()  # the one look at the index per question
         chosen = self.answerer(answerer, snap.stats)
         standalone = self._condense(chosen, question, history)
         extractive = chosen.name == "extractive"
         fallback = None if extractive or self.settings.llm_fallback == "none" else self.answerer("extractive", snap.stats)
-        steps = answer_steps(question, retriever=self.retriever.at(snap), answerer=chosen, scorer=self.scorer,
-                             top_k=top_k, standalone=standalone, fallback=fallback)
+        steps = answer_steps(question, retriever=self.retriever.at(snap, searched), answerer=chosen,
+                             scorer=self.scorer, top_k=top_k, standalone=standalone, fallback=fallback)
 
         def with_notice():
             result = yield from steps
             if extractive:
                 result.notice = OFFLINE_NOTICE
+            result.searched = list(searched)
             return result
 
         return AnswerStream(with_notice())
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None, *,
-            answerer: str | None = None, top_k: int | None = None) -> Answer:
-        return self.ask_stream(question, history, answerer=answerer, top_k=top_k).result()
+            answerer: str | None = None, top_k: int | None = None, documents: list[str] | None = None) -> Answer:
+        return self.ask_stream(question, history, answerer=answerer, top_k=top_k, documents=documents).result()

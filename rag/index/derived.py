@@ -4,8 +4,9 @@ Chroma keeps text and vectors only. The keyword index (llama-index's
 BM25Retriever over bm25s) and CorpusStats are computed from all chunks, which
 means reading every row and tokenizing it: seconds at tens of thousands of
 chunks. They are built once per index content and, for an embedded index,
-saved under DATA_DIR/derived/<fingerprint>/ (BM25Retriever.persist plus one
-JSON file), so a new process loads them instead of rebuilding.
+saved under DATA_DIR/derived/<chroma collection>/<fingerprint>/ (BM25Retriever.persist
+plus one JSON file), so a new process loads them instead of rebuilding. Each
+collection has its own folder: saving a copy drops the older copies beside it.
 
 The fingerprint hashes the sorted chunk ids; ids hash path, offset and text,
 so equal fingerprints mean equal content. A copy that is missing, damaged or
@@ -22,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -32,12 +34,14 @@ from typing import TYPE_CHECKING
 
 from rag.errors import IndexNotBuilt
 from rag.index.store import Store
+from rag.settings import DEFAULT_COLLECTION
 
 if TYPE_CHECKING:  # rag.index.corpus is imported only when statistics are built or loaded
     from rag.index.corpus import CorpusStats
 
 STATS_FILE = "corpus_stats.json"
 DONE_FILE = "complete"  # written last: a folder without it is half-written
+LEGACY = re.compile(r"[0-9a-f]{24}")  # a copy's folder name, once directly under derived/ (no Chroma name is one)
 
 
 @dataclass(frozen=True)
@@ -50,11 +54,16 @@ class Snapshot:
     stats: CorpusStats
     source: str  # "built" or "loaded"
 
-    def keyword_retriever(self, top_k: int):
-        """A BM25 retriever returning top_k nodes, sharing this snapshot's index."""
+    def keyword_retriever(self, top_k: int, paths: frozenset[str] | None = None):
+        """A BM25 retriever returning top_k nodes, sharing this snapshot's index. With `paths`,
+        only chunks of those files (metadata "path") score: llama-index's corpus weight mask
+        zeroes the others, so the top_k are the best of those files."""
         from llama_index.retrievers.bm25 import BM25Retriever
 
-        return BM25Retriever(existing_bm25=self.bm25.bm25, similarity_top_k=top_k)
+        mask = None
+        if paths is not None:
+            mask = [int(c.get("path") in paths) for c in self.bm25.bm25.corpus]
+        return BM25Retriever(existing_bm25=self.bm25.bm25, similarity_top_k=top_k, corpus_weight_mask=mask)
 
 
 FORMAT = "2"  # bump when what is derived changes (e.g. how words are stemmed): old copies are rebuilt
@@ -70,7 +79,8 @@ def fingerprint(ids) -> str:
 class Derived:
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.root = None if store.settings.chroma_url else Path(store.settings.data_dir) / "derived"
+        settings = store.settings
+        self.root = None if settings.chroma_url else Path(settings.data_dir) / "derived" / settings.chroma_collection
         self._snap: Snapshot | None = None
         self._lock = threading.Lock()
 
@@ -110,6 +120,9 @@ class Derived:
         return Snapshot(version, fp, bm25, stats, source="built")
 
     def _empty(self) -> IndexNotBuilt:
+        name = self.store.settings.collection
+        if name != DEFAULT_COLLECTION:
+            return IndexNotBuilt(f"collection {name} is empty; run `rag ingest --collection {name} PATH`")
         return IndexNotBuilt(f"the index in {self.store.location} is empty; run `rag ingest PATH`")
 
     def _load(self, fp: str):
@@ -151,6 +164,9 @@ class Derived:
                 # another process may be writing its own .tmp- folder now; only old ones are leftovers
                 leftover = not old.name.startswith(".tmp-") or time.time() - old.stat().st_mtime > 3600
                 if old.name != fp and leftover:
+                    shutil.rmtree(old, ignore_errors=True)
+            for old in self.root.parent.iterdir():  # copies saved before collections, in derived/ itself
+                if LEGACY.fullmatch(old.name):
                     shutil.rmtree(old, ignore_errors=True)
         except Exception:  # OSError, or bm25s failing to write: the next start rebuilds
             pass

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from rag.errors import BackendUnavailable, IndexNotBuilt, RagError
+from rag.errors import BackendUnavailable, BadInput, IndexNotBuilt, RagError
 from rag.ingestion.chunking import Chunk, chunk
 from rag.ingestion.documents import SourceDoc
 from rag.ingestion.embedding import Embedder
-from rag.settings import Settings
+from rag.settings import DEFAULT_COLLECTION, Settings, collection_of
 
 EMBED_BATCH = 64
 PAGE = 5000  # rows per read: one get() of every row fails in Chroma at about 50,000 chunks
@@ -80,9 +80,11 @@ class LazyEmbedder:
         getattr(self.real, "inner", self.real).load()
 
 
-def open_store(settings: Settings) -> "Store":
-    """The index for these settings, opened once, without loading the embedding model."""
-    return Store(settings, LazyEmbedder(settings))
+def open_store(settings: Settings, *, create: bool = False) -> "Store":
+    """The index for these settings, opened once, without loading the embedding model.
+    `create`: make the collection when it does not exist yet (ingest); otherwise a collection
+    other than "default" that does not exist is BadInput."""
+    return Store(settings, LazyEmbedder(settings), create=create)
 
 
 def _client(settings: Settings):
@@ -111,17 +113,64 @@ def _client(settings: Settings):
         ) from None
 
 
+def unavailable(settings: Settings, exc: Exception) -> BackendUnavailable:
+    """The one-line error for a store call that failed (server down, damaged folder)."""
+    if settings.chroma_url:
+        return BackendUnavailable(f"the Chroma server at {settings.chroma_url} is not answering "
+                                  f"({type(exc).__name__}); it is retried on the next request")
+    return BackendUnavailable(f"the index in {settings.index_location} could not be read ({type(exc).__name__}); "
+                              f"if this persists, delete that folder and run `rag ingest` to rebuild it")
+
+
+@contextmanager
+def guarded(settings: Settings):
+    """Store calls inside raise RagErrors as they are and anything else as BackendUnavailable."""
+    try:
+        yield
+    except RagError:
+        raise
+    except Exception as exc:
+        raise unavailable(settings, exc) from None
+
+
+class NoCollection(BadInput):
+    """A collection that does not exist was asked for (ingest makes one)."""
+
+
+def no_collection(name: str) -> NoCollection:
+    return NoCollection(f"no collection {name}; `rag collections` lists them")
+
+
+def _exists(settings: Settings, client) -> bool:
+    """Is there a Chroma collection for settings.collection?"""
+    from chromadb.errors import NotFoundError
+
+    try:
+        client.get_collection(settings.chroma_collection)
+    except NotFoundError:
+        return False
+    except Exception as exc:
+        raise unavailable(settings, exc) from None
+    return True
+
+
 class Store:
-    def __init__(self, settings: Settings, embedder: Embedder, client=None) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder, client=None, *, create: bool = False) -> None:
+        """The chunks of `settings.collection` (Chroma collection settings.chroma_collection).
+        "default" is made on first use, as it always was; any other collection must exist
+        unless `create` (an ingest into it), else BadInput."""
         self.settings = settings
         self.embedder = embedder
         self.client = client if client is not None else _client(settings)
+        name, chroma = settings.collection, settings.chroma_collection
+        if not create and name != DEFAULT_COLLECTION and not _exists(settings, self.client):
+            raise no_collection(name)
         try:
             self.collection = self.client.get_or_create_collection(
-                settings.collection, metadata={"hnsw:space": "cosine", "embedder": embedder.name}
+                chroma, metadata={"hnsw:space": "cosine", "embedder": embedder.name}
             )
         except Exception as exc:
-            raise BackendUnavailable(f"cannot open collection {settings.collection!r}: {exc}") from None
+            raise BackendUnavailable(f"cannot open collection {chroma!r}: {exc}") from None
         built_with = (self.collection.metadata or {}).get("embedder")
         if built_with and built_with != embedder.name:
             raise IndexNotBuilt(
@@ -147,20 +196,10 @@ class Store:
 
     def unavailable(self, exc: Exception) -> BackendUnavailable:
         """The one-line error for a store call that failed (server down, damaged folder)."""
-        if self.settings.chroma_url:
-            return BackendUnavailable(f"the Chroma server at {self.settings.chroma_url} is not answering "
-                                      f"({type(exc).__name__}); it is retried on the next request")
-        return BackendUnavailable(f"the index in {self.location} could not be read ({type(exc).__name__}); "
-                                  f"if this persists, delete that folder and run `rag ingest` to rebuild it")
+        return unavailable(self.settings, exc)
 
-    @contextmanager
     def guard(self):
-        try:
-            yield
-        except RagError:
-            raise
-        except Exception as exc:
-            raise self.unavailable(exc) from None
+        return guarded(self.settings)
 
     @property
     def version(self) -> tuple[int, int]:
@@ -169,16 +208,7 @@ class Store:
 
     def _pages(self, include: list[str]):
         """Every row of the collection, PAGE rows per request."""
-        offset = 0
-        while True:
-            with self.guard():
-                page = self.collection.get(include=include, limit=PAGE, offset=offset)
-            if not page["ids"]:
-                return
-            yield page
-            offset += len(page["ids"])
-            if len(page["ids"]) < PAGE:
-                return
+        return _pages(self.collection, include, self.guard)
 
     def count(self) -> int:
         with self.guard():
@@ -190,11 +220,12 @@ class Store:
 
     def sources(self) -> dict[str, int]:
         """Indexed file paths and their chunk counts."""
-        counts: dict[str, int] = {}
-        metadatas = [m for page in self._pages(["metadatas"]) for m in page["metadatas"]]
-        for meta in metadatas:
-            counts[meta["path"]] = counts.get(meta["path"], 0) + 1
-        return counts
+        return _sources(self._pages(["metadatas"]))
+
+    def has(self, path: str) -> bool:
+        """Does the collection hold chunks of this file (its path as indexed)?"""
+        with self.guard():
+            return bool(self.collection.get(where={"path": str(path)}, limit=1, include=[])["ids"])
 
     def _rows_for(self, path: str) -> dict[str, dict]:
         """The ids of a file's chunks and their metadata."""
@@ -305,6 +336,89 @@ class Store:
 
         return [metadata_dict_to_node(meta, text=text) for page in self._pages(["documents", "metadatas"])
                 for text, meta in zip(page["documents"], page["metadatas"])]
+
+
+def _pages(collection, include: list[str], guard):
+    """Every row of a Chroma collection, PAGE rows per request."""
+    offset = 0
+    while True:
+        with guard():
+            page = collection.get(include=include, limit=PAGE, offset=offset)
+        if not page["ids"]:
+            return
+        yield page
+        offset += len(page["ids"])
+        if len(page["ids"]) < PAGE:
+            return
+
+
+def _sources(pages) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for page in pages:
+        for meta in page["metadatas"]:
+            counts[meta["path"]] = counts.get(meta["path"], 0) + 1
+    return counts
+
+
+@dataclass(frozen=True)
+class CollectionInfo:
+    name: str
+    documents: int
+    chunks: int
+
+
+def list_collections(settings: Settings, client=None, counts: bool = True) -> list[CollectionInfo]:
+    """Every collection in the index, "default" first (listed even before it is made), then by
+    name; with `counts`, how many documents and chunks each holds (reading every row's metadata).
+    Chroma collections that are not this program's are left out."""
+    client = client if client is not None else _client(settings)
+    found: dict[str, object] = {}
+    with guarded(settings):
+        for c in client.list_collections():
+            name = collection_of(c.name)
+            if name is not None:
+                found[name] = c
+    out = []
+    for name in [DEFAULT_COLLECTION, *sorted(n for n in found if n != DEFAULT_COLLECTION)]:
+        c = found.get(name)
+        if c is None or not counts:
+            out.append(CollectionInfo(name, 0, 0))
+            continue
+        with guarded(settings):
+            chunks = c.count()
+        out.append(CollectionInfo(name, len(_sources(_pages(c, ["metadatas"], lambda: guarded(settings)))), chunks))
+    return out
+
+
+def uploads_dir(settings: Settings) -> Path:
+    """Where the chat window keeps the files uploaded to the collection: DATA_DIR/uploads for
+    "default", DATA_DIR/uploads/NAME for another."""
+    root = Path(settings.data_dir) / "uploads"
+    return root if settings.collection == DEFAULT_COLLECTION else root / settings.collection
+
+
+def delete_collection(settings: Settings, client=None) -> int:
+    """Delete `settings.collection`: its Chroma collection, its saved derived indexes and the
+    files uploaded to it in the window. Returns how many chunks it held. "default" is emptied
+    the same way, its uploads kept (it is made again, empty, on next use). BadInput when there
+    is no such collection."""
+    import shutil
+
+    from rag.settings import collection_name
+
+    name = collection_name(settings.collection)
+    client = client if client is not None else _client(settings)
+    if not _exists(settings, client):
+        if name == DEFAULT_COLLECTION:
+            return 0
+        raise no_collection(name)
+    with guarded(settings):
+        chunks = client.get_collection(settings.chroma_collection).count()
+        client.delete_collection(settings.chroma_collection)
+    shutil.rmtree(Path(settings.data_dir) / "derived" / settings.chroma_collection, ignore_errors=True)
+    if name != DEFAULT_COLLECTION:  # (the default collection's uploads folder holds the others')
+        shutil.rmtree(uploads_dir(settings), ignore_errors=True)
+    return chunks
 
 
 def tqdm_progress(desc: str, stream=None) -> Callable[[int, int], None]:
