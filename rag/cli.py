@@ -1,4 +1,4 @@
-"""The `rag` command: ask, chat, chats, ingest, sources, remove, collections, ui, serve-llm, eval.
+"""The `rag` command: ask, chat, chats, ingest, sync, sources, remove, collections, ui, serve-llm, eval.
 
 User mistakes (RagError) become one line on stderr and exit status 2; heavy
 imports happen only inside the sub-command that needs them.
@@ -253,6 +253,34 @@ def cmd_ingest(args) -> int:
     return 0
 
 
+def cmd_sync(args) -> int:
+    """Keep a collection in line with a folder: one pass, then (--watch) one per batch of changes.
+    Exit 1 when a file could not be read (skipped, warned about), 2 for a missing folder."""
+    from rag.index.folder_sync import folder, sync_folder, watch
+    from rag.index.store import open_store, tqdm_progress
+
+    settings = _settings(args)
+    root = folder(args.folder)  # before the index is opened
+    store = open_store(settings, create=True)  # --collection NAME: made here if new
+    extract_dir = Path(settings.data_dir) / "extracted"
+    first = sync_folder(store, root, extract_dir, progress=tqdm_progress("embedding"))
+    print(first.line(settings.collection), flush=True)
+    if not args.watch:
+        return 1 if first.skipped else 0
+
+    def again() -> None:
+        report = sync_folder(store, root, extract_dir, progress=tqdm_progress("embedding"))
+        if report.changed:
+            print(report.line(settings.collection), flush=True)
+
+    print(f"watching {root} (Ctrl-C stops)", file=sys.stderr, flush=True)
+    try:
+        watch(root, again, ignore=Path(settings.data_dir), stop_after=args.stop_after)
+    except KeyboardInterrupt:
+        pass  # Store.sync adds before it deletes: an interrupted pass leaves no hole
+    return 0
+
+
 def cmd_sources(args) -> int:
     from rag.index.store import open_store
     from rag.settings import DEFAULT_COLLECTION
@@ -428,6 +456,15 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("paths", nargs="+", metavar="PATH")
     collection_opt(sp, "the collection to add them to, made if new")
     sp.set_defaults(func=cmd_ingest)
+
+    sp = sub.add_parser("sync", help="keep a collection in line with a folder: add, update and remove its files",
+                        description="Index the folder's new and changed files and drop those deleted from it; "
+                                    "files indexed from elsewhere are left alone. Exit 1 when a file was skipped.")
+    sp.add_argument("folder", metavar="DIR")
+    collection_opt(sp, "the collection to keep in line, made if new")
+    sp.add_argument("--watch", action="store_true", help="keep watching and sync after each batch of changes")
+    sp.add_argument("--stop-after", type=float, default=None, help=argparse.SUPPRESS)  # tests: end --watch after S s
+    sp.set_defaults(func=cmd_sync)
 
     sp = sub.add_parser("sources", help="list the indexed files")
     collection_opt(sp)
