@@ -206,3 +206,122 @@ def test_gradio_client_chooses_collection_and_documents(server):
     assert "Beijing" in out["text"] and {c["source"] for c in out["citations"]} == {SEED.name}
     with pytest.raises(Exception, match="no collection nowhere"):
         client.predict("Where did Putin and Xi meet?", 4, "auto", "nowhere", api_name="/ask")
+
+
+def start_window(data: Path, port: int):
+    """`rag ui` as its own process over `data`, once it answers on 127.0.0.1:`port`."""
+    import os
+    import subprocess
+    import sys
+    import urllib.request
+
+    env = dict(os.environ, RAG_DATA_DIR=str(data))
+    for name in ("RAG_UI_USERNAME", "RAG_UI_PASSWORD", "RAG_COLLECTION"):
+        env.pop(name, None)
+    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "ui", "--host", "127.0.0.1", "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the window stopped: {proc.stdout.read().decode(errors='replace')[-2000:]}")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).close()
+            return proc
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    pytest.fail("the window did not start in 180 s")
+
+
+def stop_window(proc) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except Exception:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+def listed(page, text: str) -> None:
+    """Wait until the Chats list (drawn once its panel is opened) shows `text`."""
+    page.wait_for_function("([t]) => { const e = document.querySelector('#chat-list'); return e && e.innerText.includes(t); }",
+                           arg=[text], timeout=20000)
+
+
+def open_page(browser, url: str):
+    pg = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    pg.goto(url)
+    pg.wait_for_selector("#question textarea", timeout=60000)
+    return pg
+
+
+def test_a_chat_survives_a_restart_and_exports(page, tmp_path):
+    """Ask in a new collection made from a .docx, restart the window, open the saved chat, ask a
+    follow-up that needs the earlier turn, export it as Markdown."""
+    docx = pytest.importorskip("docx")
+    doc = docx.Document()
+    doc.add_heading("Greenhouse staff", level=1)
+    doc.add_paragraph("Ada Ruiz is the head gardener of the Palm House at Kew.")
+    doc.add_paragraph("Ada Ruiz called the Palm House her cathedral of ferns.")
+    doc.add_paragraph("Tom Becker is the night watchman of the Palm House.")
+    doc.add_paragraph("Tom Becker called the Palm House a sauna for orchids.")
+    path = tmp_path / "staff.docx"
+    doc.save(path)
+    data, port = tmp_path / "data", free_port()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    proc = start_window(data, port)
+    browser = page.context.browser  # the module's Chromium (one sync Playwright per thread)
+    try:
+        pg = open_page(browser, f"http://127.0.0.1:{port}/")
+        pick(pg, "collection", "garden")
+        pg.get_by_role("tab", name="Documents").click()
+        upload(pg, path, "to collection garden")
+        pg.get_by_role("tab", name="Chat").click()
+        ask(pg, "Who is Ada Ruiz?")
+        first = last_bot_html(pg)
+        assert "head gardener" in first and "cite-chip" in first
+        pg.locator("#chats .label-wrap").first.click()
+        listed(pg, "Who is Ada Ruiz?")
+        assert "1 turn" in pg.locator("#chat-list").inner_text()
+
+        pg.close()
+        stop_window(proc)  # the window's process ends; a new one starts over the same data folder
+        proc = start_window(data, port)
+        pg = open_page(browser, f"http://127.0.0.1:{port}/")
+        assert pg.locator("#chat [data-testid='bot']").count() == 0
+        pg.locator("#chats .label-wrap").first.click()
+        listed(pg, "Who is Ada Ruiz?")
+        pg.locator("#chat-list label").filter(has_text="Who is Ada Ruiz?").click()
+        pg.click("#chat-open")
+        pg.wait_for_function("() => document.querySelector('#chat').innerText.includes('Who is Ada Ruiz?')",
+                             timeout=20000)
+        restored = last_bot_html(pg)
+        assert "head gardener" in restored and "cite-chip" in restored
+        assert pg.locator("#collection input").first.input_value() == "garden"
+        pg.locator("#chat [data-testid='bot'] .cite-chip").first.click()
+        pg.wait_for_selector("#evidence .ev-card.active", timeout=10000)
+        assert "staff.docx" in pg.locator("#evidence .ev-card.active").inner_text()
+        pg.screenshot(path=str(SHOTS / "9-chat-reopened.png"), full_page=True)
+
+        ask(pg, "What did she call it?")
+        follow = last_bot_html(pg)
+        assert "cathedral of ferns" in follow and "sauna" not in follow
+        listed(pg, "2 turns")
+        assert pg.locator("#chat-list label").count() == 1  # the same chat, not a new one
+
+        pg.locator("#chat-list label").filter(has_text="Who is Ada Ruiz?").click()
+        pg.click("#chat-export")
+        link = pg.locator("#chat-file a[download], #chat-file a").first
+        link.wait_for(timeout=20000)
+        with pg.expect_download() as info:
+            link.click()
+        text = Path(info.value.path()).read_text(encoding="utf-8")
+        assert "Who is Ada Ruiz?" in text and "What did she call it?" in text
+        assert "> Ada Ruiz is the head gardener of the Palm House at Kew." in text
+        assert "cathedral of ferns" in text and "staff.docx" in text
+        understood = next(line for line in text.splitlines() if line.startswith("*Understood as:"))
+        assert "Ada Ruiz" in understood, understood  # "she" was read against turn 1
+        pg.screenshot(path=str(SHOTS / "10-chat-exported.png"), full_page=True)
+        pg.close()
+    finally:
+        stop_window(proc)

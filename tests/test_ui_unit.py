@@ -83,3 +83,35 @@ def test_evidence_says_which_documents_were_searched():
     a.searched = [str(SEED)]
     html = evidence_html(a, 0, documents=3)
     assert f'searched: <span title="{SEED}">{SEED.name}</span>' in html and "all 3" not in html
+
+
+def test_saved_turns_render_as_the_window_draws_them():
+    from ui.render import stored_messages
+
+    turns = [("Where <b>?", _answer()), ("And then?", Answer("The documents don't say.", refused=True))]
+    messages = stored_messages(turns)
+    assert [m["role"] for m in messages] == ["user", "assistant", "user", "assistant"]
+    assert messages[0]["content"] == "Where &lt;b&gt;?"
+    assert messages[1]["content"] == answer_html(_answer(), 0) and "cite-t0-n2" in messages[1]["content"]
+    assert "rag-refusal" in messages[3]["content"]
+    assert stored_messages([]) == []
+
+
+def test_chat_list_labels_name_the_first_question_and_the_turns():
+    from rag.chats import ChatSummary
+    from ui.render import chat_choices
+
+    choices = chat_choices([ChatSummary("abc", "Who is Sergey Lavrov?", 0.0, 1.7e9, 2),
+                            ChatSummary("def", "", 0.0, 1.6e9, 1)])
+    assert [value for _, value in choices] == ["abc", "def"]
+    assert choices[0][0].startswith("Who is Sergey Lavrov? · 20") and choices[0][0].endswith("· 2 turns")
+    assert choices[1][0].startswith("(untitled) · ") and choices[1][0].endswith("· 1 turn")
+
+
+def test_saved_chats_follow_the_login(tmp_path):
+    from types import SimpleNamespace
+
+    from ui.app import user_of
+
+    assert user_of(None) == "" and user_of(SimpleNamespace(username=None)) == ""
+    assert user_of(SimpleNamespace(username="ada")) == "ada"

@@ -6,7 +6,9 @@ the evidence panel shows what the selected answer cites, in place in its
 document. A collection selector and a documents multi-select (none chosen: all)
 scope the questions and the Documents tab; switching collection loads no model
 (Engine.for_collection). A REST endpoint `/ask` (gradio_client:
-client.predict(..., api_name="/ask")) answers headless callers.
+client.predict(..., api_name="/ask")) answers headless callers. Each conversation is a
+rag.Chat saved in the data folder's ChatStore (per logged-in user, '' without login); the Chats
+panel lists, opens (Chat.resume), deletes and exports (Markdown) the saved ones.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+import tempfile
 import time
 from html import escape
 from pathlib import Path
@@ -22,7 +25,7 @@ import gradio as gr
 
 from rag.errors import BadInput, RagError
 
-from .render import answer_html, banner_markdown, error_html, evidence_html
+from .render import answer_html, banner_markdown, chat_choices, error_html, evidence_html, stored_messages
 
 log = logging.getLogger("rag.ui")
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -125,6 +128,11 @@ def check_upload(path: Path, allowed: Path | None = None) -> Path:
     return real
 
 
+def user_of(request) -> str:
+    """Whose chats these are: the logged-in user (RAG_UI_USERNAME/RAG_UI_PASSWORD), '' without login."""
+    return (getattr(request, "username", None) or "") if request is not None else ""
+
+
 def build_app(engine=None) -> gr.Blocks:
     from rag.index.store import NoCollection, uploads_dir  # uploads: one folder per collection
 
@@ -134,6 +142,16 @@ def build_app(engine=None) -> gr.Blocks:
         from rag.settings import Settings
 
         settings = Settings.from_env()
+
+    chat_store = {}
+
+    def store():
+        """The saved chats, in the data folder of the engine's settings (opened on first use)."""
+        if "store" not in chat_store:
+            from rag.chats import ChatStore
+
+            chat_store["store"] = ChatStore.for_settings(settings)
+        return chat_store["store"]
 
     def scoped(collection, create: bool = False):
         """The engine of the selected collection (the window's first one when none is selected)."""
@@ -172,46 +190,57 @@ def build_app(engine=None) -> gr.Blocks:
         table_, choice_, chosen_ = document_views(collection)
         return gr.update(choices=names), table_, choice_, chosen_
 
-    def respond(message, history, answers, top_k, answerer, collection=None, chosen=None, scopes=None):
+    def respond(message, history, answers, top_k, answerer, collection=None, chosen=None, scopes=None,
+                chat_id=None, request: gr.Request = None):
+        """Answer one turn, streaming; a finished turn is saved to the chat `chat_id` (a new one
+        when there is none yet), whose id is the last output."""
+        from rag import Chat
+
         history = list(history or [])
         answers = list(answers or [])
         scopes = list(scopes or [])
         message = (message or "").strip()
         if not message:
             history.append({"role": "assistant", "content": error_html("Type a question first.")})
-            yield history, answers, gr.skip(), "", scopes
+            yield history, answers, gr.skip(), "", scopes, gr.skip()
             return
         history += [{"role": "user", "content": escape(message)},
                     {"role": "assistant", "content": '<div class="rag-note">🔎 Searching the documents…</div>'}]
-        yield history, answers, gr.skip(), "", scopes
+        yield history, answers, gr.skip(), "", scopes, gr.skip()
         turn = len(answers)
         try:
             eng = scoped(collection)
-            turns = [(a.question, a.text) for a in answers]
-            stream = eng.ask_stream(message, turns, answerer=answerer, top_k=int(top_k), documents=chosen or None)
+            user = user_of(request)
+            try:
+                chat = Chat(eng, answerer=answerer, store=store(), chat_id=chat_id or None, user=user,
+                            documents=chosen or None)
+            except BadInput:  # deleted meanwhile: carry on in a new chat
+                chat = Chat(eng, answerer=answerer, store=store(), user=user, documents=chosen or None)
+            chat.history = [(a.question, a) for a in answers]  # follow-ups are read against these
+            stream = chat.ask_stream(message, top_k=int(top_k))
             shown = ""
             for delta in stream:  # verified sentences (LLM) or the quoted answer (offline)
                 for word in re.findall(r"\S+\s*", delta):
                     shown += word
                     if shown.count(" ") % STREAM_WORDS == 0:
                         history[-1]["content"] = f'<div class="rag-answer">{escape(shown)} ▌</div>'
-                        yield history, answers, gr.skip(), "", scopes
+                        yield history, answers, gr.skip(), "", scopes, gr.skip()
                         time.sleep(STREAM_PAUSE)
             result = stream.answer
             scope = {"collection": eng.settings.collection, "documents": len(eng.documents())}
         except RagError as exc:
             history[-1]["content"] = error_html(str(exc))
-            yield history, answers, gr.skip(), "", scopes
+            yield history, answers, gr.skip(), "", scopes, gr.skip()
             return
         except Exception as exc:  # never a traceback or a frozen spinner in the window
             log.exception("answering failed")
             history[-1]["content"] = error_html(f"Something went wrong ({type(exc).__name__}); see the server log.")
-            yield history, answers, gr.skip(), "", scopes
+            yield history, answers, gr.skip(), "", scopes, gr.skip()
             return
         answers.append(result)
         scopes.append(scope)
         history[-1]["content"] = answer_html(result, turn)
-        yield history, answers, evidence_html(result, turn, **scope), "", scopes
+        yield history, answers, evidence_html(result, turn, **scope), "", scopes, chat.id
 
     def scope_of(scopes, turn: int) -> dict:
         """Where answer `turn` searched (collection, how many documents it held), for its panel."""
@@ -299,6 +328,55 @@ def build_app(engine=None) -> gr.Blocks:
         table_, choice_, chosen_ = document_views(collection)
         return f"Removed {Path(path).name} ({removed} chunk(s)).", table_, choice_, chosen_
 
+    def list_chats(chat_id=None, request: gr.Request = None):
+        """The Chats list: the user's saved chats, newest first, the open one selected."""
+        try:
+            choices = chat_choices(store().list(user_of(request)))
+        except RagError as exc:
+            log.warning("cannot list the saved chats: %s", exc)
+            return gr.skip()
+        return gr.update(choices=choices, value=chat_id if chat_id in [c[1] for c in choices] else None)
+
+    def open_chat(ref, show_scores, show_removed, request: gr.Request = None):
+        """A saved chat back in the window: its messages, its answers (follow-ups are read against
+        them), its collection, and its id (later turns are added to it)."""
+        from rag import Chat
+
+        if not ref:
+            raise user_error("Pick a saved chat first.")
+        try:
+            chat = Chat.resume(ref, store=store(), user=user_of(request))
+        except RagError as exc:
+            raise user_error(str(exc)) from None
+        answers_ = [a for _, a in chat.history]
+        scopes_ = [{"collection": chat.collection} for _ in answers_]
+        last = len(answers_) - 1
+        panel = (evidence_html(answers_[last], last, None, show_scores, show_removed, **scopes_[last])
+                 if answers_ else evidence_html(None, 0))
+        return (stored_messages(chat.history), answers_, panel, "", scopes_, chat.id,
+                gr.update(value=chat.collection), None)
+
+    def delete_chat(ref, chat_id, request: gr.Request = None):
+        if not ref:
+            raise user_error("Pick a saved chat first.")
+        try:
+            store().delete(ref, user_of(request))
+        except RagError as exc:
+            raise user_error(str(exc)) from None
+        return None if ref == chat_id else chat_id  # the window keeps its messages; new turns start a new chat
+
+    def export_chat(ref, request: gr.Request = None):
+        """The chat as a Markdown file to download: questions, answers, cited passages verbatim."""
+        if not ref:
+            raise user_error("Pick a saved chat first.")
+        try:
+            text = store().export_markdown(ref, user_of(request))
+        except RagError as exc:
+            raise user_error(str(exc)) from None
+        path = Path(tempfile.mkdtemp(prefix="rag-chat-")) / f"chat-{ref[:8]}.md"
+        path.write_text(text, encoding="utf-8")
+        return str(path)
+
     def api_ask(question: str, top_k: int = 4, answerer: str = "auto", collection: str = "",
                 documents: list[str] | None = None) -> dict:
         """Answer one question over the indexed documents; returns text, citations, refused, unsupported.
@@ -313,6 +391,7 @@ def build_app(engine=None) -> gr.Blocks:
         gr.Markdown("## Ask your documents")
         gr.Markdown(banner_markdown(settings), elem_id="mode-banner")
         answers = gr.State([])
+        chat_id = gr.State(None)  # the saved chat this conversation is (None: saved with its first turn)
         scopes = gr.State([])  # per answer: the collection it searched and how many documents it held
         with gr.Row():
             collection = gr.Dropdown([settings.collection], value=settings.collection, label="Collection",
@@ -331,7 +410,14 @@ def build_app(engine=None) -> gr.Blocks:
                                              scale=5, elem_id="question", max_length=2000)
                             send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
                         gr.Examples(EXAMPLES, inputs=box, label="Try")
-                        clear = gr.Button("New chat", elem_id="new-chat")
+                        with gr.Accordion("Chats", open=False, elem_id="chats"):
+                            chat_list = gr.Radio([], label="Saved chats (newest first)", elem_id="chat-list")
+                            with gr.Row():
+                                open_btn = gr.Button("Open", elem_id="chat-open")
+                                clear = gr.Button("New chat", elem_id="new-chat")
+                                delete_btn = gr.Button("Delete", variant="stop", elem_id="chat-delete")
+                                export_btn = gr.Button("Export", elem_id="chat-export")
+                            export_file = gr.File(label="Markdown export", interactive=False, elem_id="chat-file")
                         with gr.Accordion("Settings", open=False):
                             top_k = gr.Slider(1, 10, value=settings.top_k, step=1, label="Passages retrieved (top-k)")
                             answerer = gr.Radio(["auto", "extractive", "llm"], value=settings.answerer,
@@ -354,12 +440,19 @@ def build_app(engine=None) -> gr.Blocks:
                 choice = gr.Dropdown(label="Indexed file", choices=[], elem_id="doc-choice")
                 remove_btn = gr.Button("Remove from index", variant="stop")
 
-        inputs = [box, chatbot, answers, top_k, answerer, collection, chosen, scopes]
-        outputs = [chatbot, answers, evidence, box, scopes]
-        send.click(respond, inputs, outputs, api_visibility="private")
-        box.submit(respond, inputs, outputs, api_visibility="private")
-        clear.click(lambda: ([], [], evidence_html(None, 0), "", []), None,
-                    [chatbot, answers, evidence, target, scopes], api_visibility="private")
+        inputs = [box, chatbot, answers, top_k, answerer, collection, chosen, scopes, chat_id]
+        outputs = [chatbot, answers, evidence, box, scopes, chat_id]
+        for ask_event in (send.click, box.submit):
+            ask_event(respond, inputs, outputs, api_visibility="private").then(
+                list_chats, chat_id, chat_list, api_visibility="private")
+        clear.click(lambda: ([], [], evidence_html(None, 0), "", [], None, gr.update(value=None)), None,
+                    [chatbot, answers, evidence, target, scopes, chat_id, chat_list], api_visibility="private")
+        open_btn.click(open_chat, [chat_list, show_scores, show_removed],
+                       [chatbot, answers, evidence, target, scopes, chat_id, collection, export_file],
+                       api_visibility="private")
+        delete_btn.click(delete_chat, [chat_list, chat_id], chat_id, api_visibility="private").then(
+            list_chats, chat_id, chat_list, api_visibility="private")
+        export_btn.click(export_chat, chat_list, export_file, api_visibility="private")
         panel = [target, answers, show_scores, show_removed, scopes]
         show_btn.click(show, panel, evidence, api_visibility="private").then(None, None, None, js=SCROLL_JS)
         for toggle in (show_scores, show_removed):
@@ -368,6 +461,7 @@ def build_app(engine=None) -> gr.Blocks:
                        api_visibility="private")
         views = [table, choice, chosen]
         app.load(refresh, collection, [collection, *views], api_visibility="private")
+        app.load(list_chats, chat_id, chat_list, api_visibility="private")
         collection.change(document_views, collection, views, api_visibility="private")
         docs_tab.select(document_views, collection, views, api_visibility="private")
         add_btn.click(add_files, [upload, collection], [status, table, choice, upload, chosen, collection],

@@ -149,3 +149,22 @@ def evidence_html(answer: Answer | None, turn: int, active: int | None = None,
                        f'<div class="ev-context">{escape(doc[:target.start])}<mark class="passage in-context">'
                        f'{escape(doc[target.start:target.end])}</mark>{escape(doc[target.end:])}</div>')
     return f'<div class="rag-evidence">{head}{"".join(cards)}{removed}{scores}{context}</div>'
+
+
+def stored_messages(turns) -> list[dict]:
+    """Saved turns [(question, Answer)] as the chatbot's messages: each question escaped, each
+    answer drawn as the window draws a finished one (chips numbered by turn)."""
+    messages = []
+    for turn, (question, answer) in enumerate(turns):
+        messages += [{"role": "user", "content": escape(question)},
+                     {"role": "assistant", "content": answer_html(answer, turn)}]
+    return messages
+
+
+def chat_choices(summaries) -> list[tuple[str, str]]:
+    """The saved chats (ChatSummary, newest first) as (label, id) pairs for the Chats list:
+    the first question, when it was last used, how many turns."""
+    import time
+
+    return [(f"{s.title or '(untitled)'} · {time.strftime('%Y-%m-%d %H:%M', time.localtime(s.updated))} · "
+             f"{s.turns} turn{'' if s.turns == 1 else 's'}", s.id) for s in summaries]
