@@ -14,14 +14,16 @@ QUALITY = [("retrieval", "hit_rate"), ("retrieval", "mrr"), ("retrieval", "recal
            ("answers", "key_fact_accuracy"), ("answers", "token_f1"), ("refusal", "negative_rejection"),
            ("refusal", "false_refusal"), ("citations", "validity"), ("citations", "recall"),
            ("citations", "precision")]
-COLORS = {"ours": "#2563eb", "baseline": "#9ca3af"}
+COLORS = {"ours": "#2563eb", "baseline": "#9ca3af",
+          # the origins of a questions file's cases (eval/harness/own.py)
+          "all": "#2563eb", "hand": "#059669", "llm": "#d97706", "probe": "#7c3aed", "feedback": "#db2777"}
 
 
 def bar_chart(title: str, rows: list[tuple[str, dict[str, float]]], maximum: float | None = None,
               unit: str = "") -> str:
     """Horizontal grouped bars: rows of (label, {series: value})."""
     series = [s for s in COLORS if any(s in r for _, r in rows)]
-    top = maximum or max([v for _, r in rows for v in r.values()] + [1e-9])
+    top = maximum or max([v for _, r in rows for v in r.values() if v is not None] + [1e-9])
     bar_h, gap, left, width = 14, 10, 230, 360
     height = len(rows) * (bar_h * len(series) + gap) + 40
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{left + width + 90}" height="{height}" role="img">',
@@ -50,17 +52,32 @@ def _table(items: list[dict]) -> str:
             "<th>key facts</th><th>refusal ok</th><th>ms</th></tr>")
     rows = []
     for it in items:
-        ok = "ok" if it["refusal_ok"] else "bad"
+        ok = "ok" if it.get("passed", it["refusal_ok"]) else "bad"
         removed = "".join(f"<div class=removed>removed: {escape(s)}</div>" for s in it["unsupported"])
         understood = (f"<div class=note>understood as: {escape(it['understood_as'])}</div>"
                       if it["understood_as"] != it["question"] else "")
         kf = "" if it["key_facts"] is None else f"{it['key_facts']:.2f}"
         rows.append(
             f"<tr class={ok}><td>{escape(it['id'])}<br><small>{escape(it['category'])}</small></td>"
-            f"<td>{escape(it['question'])}{understood}<div class=note>reference: {escape(it['reference'])}</div></td>"
+            f"<td>{escape(it['question'])}{understood}<div class=note>reference: {escape(it['reference'])}</div>{_expected(it)}</td>"
             f"<td>{escape(it['answer'])}{removed}</td><td>{it['refused']}</td><td>{'' if it['hit'] is None else it['hit']}</td>"
             f"<td>{kf}</td><td>{ok}</td><td>{it['latency_ms']}</td></tr>")
     return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _expected(it: dict) -> str:
+    """What a questions-file case asked for beyond the golden sets' fields, and which check failed."""
+    parts = []
+    if it.get("key_fact_list"):
+        parts.append("key facts: " + "; ".join(it["key_fact_list"]))
+    if it.get("sources"):
+        parts.append("sources: " + ", ".join(it["sources"]))
+    failed = [k for k, v in it.get("checks", {}).items() if v is False]
+    if failed:
+        parts.append("failed: " + ", ".join(failed))
+    if it.get("note"):
+        parts.append(it["note"])
+    return "".join(f"<div class=note>{escape(p)}</div>" for p in parts)
 
 
 def suite_figures(result: dict) -> dict[str, float]:
@@ -121,3 +138,32 @@ support scorer balanced accuracy {ba['dev']:.3f} (dev) / {ba['test']:.3f} (test)
 <h2>Per question</h2>{_table(results['items'])}"""
     heading = f"Evaluation: split “{escape(cfg['split'])}”, answerer “{escape(cfg['answerer'])}”"
     path.write_text(_page(heading, body), encoding="utf-8")
+
+
+CASE_FIGURES = [("cases", "pass_rate"), ("answers", "key_fact_accuracy"), ("refusal", "negative_rejection"),
+                ("refusal", "false_refusal"), ("sources", "hit_rate"), ("sources", "citation_precision"),
+                ("sources", "citation_recall"), ("citations", "validity"), ("citations", "recall"),
+                ("feedback", "approved_held"), ("feedback", "rejected_changed")]
+
+
+def write_cases_report(results: dict, path: Path, changes=None) -> None:
+    """The report of a questions file or the ratings (eval/harness/own.py): the figures of all
+    cases and of each origin side by side, guard and latency figures, changes, every case."""
+    cfg = results["config"]
+    groups = {"all": results, **results.get("by_origin", {})}
+    rows = [(f"{g}.{k}", {name: r[g][k] for name, r in groups.items()}) for g, k in CASE_FIGURES]
+    g, lat = results["guard"], results["latency"]
+    changes_html = ""
+    if changes is not None:
+        body = "".join(f"<tr><td>{escape(k)}</td><td>{o:.3f}</td><td>{n:.3f}</td></tr>" for k, o, n in changes)
+        changes_html = ("<h2>Changes since the compared run</h2><table><tr><th>metric</th><th>before</th><th>now</th>"
+                        f"</tr>{body or '<tr><td colspan=3>no change</td></tr>'}</table>")
+    what = " and ".join(escape(w) for w in (cfg["questions_file"], "the ratings" if cfg["feedback"] else None) if w)
+    body = f"""<p>{cfg['cases']} cases ({cfg['turns']} questions) from {what}, asked in collection(s)
+{escape(', '.join(cfg['collections']))}; answerer {escape(str(cfg['answerer']))}; {cfg['seconds']} s.
+{results['cases']['passed']} of {cfg['cases']} passed.</p>
+<p>Guard: {g['sentences_kept']} sentence(s) kept, {g['sentences_removed']} removed, {g['fallbacks']} fallback(s) to
+quoting. Latency p50 {lat['p50_ms']:.0f} ms, p95 {lat['p95_ms']:.0f} ms.</p>
+<div class=charts>{bar_chart('Figures by origin of the cases', rows, 1.0)}</div>
+{changes_html}<h2>Per case</h2>{_table(results['items'])}"""
+    path.write_text(_page(f"Evaluation of {what}", body), encoding="utf-8")

@@ -22,6 +22,7 @@ from ..judges.rules import RuleScorer, RulesJudge, ask_with, variants
 from ..metrics import flatten, summarize
 from . import golden
 from .baseline import PlainLlamaIndex
+from .gate import gate, parse_thresholds
 from .golden import DATA_DIR
 from .multidoc import docs_suite
 from .report import suite_figures, write_report
@@ -59,22 +60,6 @@ def scorer_accuracy(scorer) -> dict:
         out[split] = metrics.balanced_accuracy([d["supported"] for d in labels], preds)
     return {"balanced_accuracy": out, "threshold": scorer.threshold,
             "labelled_pairs": len(golden.support_labels("all"))}
-
-
-def gate(results: dict, thresholds: dict) -> list[str]:
-    flat = flatten({k: v for k, v in results.items() if k not in ("items", "baseline_items")})
-    failures = []
-    for key, low in thresholds.get("min", {}).items():
-        if key not in flat:
-            failures.append(f"{key}: missing from results")
-        elif flat[key] < low:
-            failures.append(f"{key} = {flat[key]:.3f} is below the threshold {low}")
-    for key, high in thresholds.get("max", {}).items():
-        if key not in flat:
-            failures.append(f"{key}: missing from results")
-        elif flat[key] > high:
-            failures.append(f"{key} = {flat[key]:.3f} is above the limit {high}")
-    return failures
 
 
 def compare(results: dict, old_dir: Path) -> list[tuple[str, float, float]]:
@@ -196,12 +181,35 @@ def print_suites(suites: dict, out=sys.stdout) -> None:
 def main(args) -> int:
     from rag.errors import BadInput
 
+    from .own_main import evaluate_main, generate_main
+    from .own import metric_names
+
+    if getattr(args, "list_metrics", False):
+        print("\n".join(metric_names()))
+        return 0
+    given = lambda f: getattr(args, f, None) not in (None, False) or getattr(args, f, None) == 0  # noqa: E731
+    own = [f for f in ("questions", "feedback", "generate") if given(f)]
+    builtin = [f"--{f.replace('_', '-')}" for f in ("split", "suite", "sample", "judge", "no_baseline")
+               if getattr(args, f, None) not in (None, False, "test", "article", 200)]
+    if own and builtin:
+        raise BadInput(f"{builtin[0]} is for the built-in sets, not --{own[0]}")
+    if getattr(args, "generate", None) is not None:
+        if args.questions or args.feedback:
+            raise BadInput("--generate writes a questions file; run it afterwards with --questions FILE")
+        return generate_main(args)
+    if own:
+        return evaluate_main(args)
+    if getattr(args, "collection", None):
+        raise BadInput("--collection goes with --questions FILE, --feedback or --generate N")
+    args.answerer = args.answerer or "extractive"
+    if args.answerer == "auto":
+        raise BadInput("the built-in sets take --answerer extractive or llm")
     if args.answerer == "llm":
         from rag.settings import Settings
 
         if not Settings.from_env().llm_configured:
             raise BadInput("--answerer llm needs OPENAI_API_KEY or RAG_LLM_BASE_URL")
-    out = Path(args.out)
+    out = Path(args.out or "eval/out")
     out.mkdir(parents=True, exist_ok=True)
     suite = getattr(args, "suite", "article")
     suites = SUITES if suite == "all" else (suite,)
@@ -222,7 +230,8 @@ def main(args) -> int:
             print(f"  {key:40s} {old:9.3f} -> {new:9.3f}")
     print(f"\nwrote {out / 'results.json'} and {out / 'report.html'} in {results['config']['seconds']} s")
     if args.gate:
-        failures = gate(results, json.loads(THRESHOLDS.read_text(encoding="utf-8")))
+        failures = gate(results, json.loads(THRESHOLDS.read_text(encoding="utf-8")) if args.gate is True
+                        else parse_thresholds(args.gate))
         for f in failures:
             print(f"GATE FAILED: {f}", file=sys.stderr)
         if failures:
