@@ -116,6 +116,7 @@ class Chat:
         self.user = user
         self.id: str | None = chat_id
         self._saved = chat_id is not None  # in the store already
+        self.saved_turn: int | None = None  # the store's number of the newest turn this Chat saved
         if store is not None and chat_id is not None:
             store.summary(chat_id, user)  # BadInput for an unknown id, or another user's
         elif store is not None:
@@ -168,7 +169,7 @@ class Chat:
             settings = getattr(self.engine, "settings", None)  # (an engine of the tests' may have none)
             self.store.create(self.user, getattr(settings, "collection", self.collection or "default"), chat_id=self.id)
             self._saved = True
-        self.store.append(self.id, question, answer)
+        self.saved_turn = self.store.append(self.id, question, answer)
 
     def reset(self) -> None:
         """Start over; with a store, later turns go to a new chat (the old one stays saved)."""

@@ -1,4 +1,5 @@
-"""Saved conversations: one SQLite file in the data folder (DATA_DIR/chats.sqlite3).
+"""Saved conversations and the ratings of their answers: one SQLite file in the data folder
+(DATA_DIR/chats.sqlite3).
 
     store = ChatStore.for_settings()          # Settings.from_env().data_dir / "chats.sqlite3"
     chat_id = store.create()
@@ -6,12 +7,18 @@
     store.list()                              # [ChatSummary(id, title, created, updated, turns, collection)], newest first
     store.load(chat_id)                       # [(question, Answer)], citations as Citation objects
     store.export_markdown(chat_id)            # questions, answers with [n], sources quoted verbatim
+    store.rate(chat_id, 1, "down", "He is the Russian Foreign Minister.")   # -> the rating's id
+    store.ratings()                           # [Rating(..., rating, correction, answer)], newest first
+    store.delete_rating(rating_id)
 
-Each turn keeps the whole Answer except the passages nobody cited (answer_record()). Every
-thread has its own connection, so threads and processes may share the file; append()
-numbers turns inside a BEGIN IMMEDIATE transaction, so concurrent writers neither lose nor
-duplicate one. A chat belongs to a user ('' when there is no login): for any other user it
-does not exist. Only the standard library is used: `rag chats` never builds the engine.
+Each turn keeps the whole Answer except the passages nobody cited (answer_record()). A rating
+('up' or 'down', with an optional correction: what the answer should have said) copies its
+turn's question, understood question, collection and answer record, so it outlives the chat
+(delete() leaves ratings alone); rating a turn again replaces its rating. Every thread has its
+own connection, so threads and processes may share the file; append() numbers turns inside a
+BEGIN IMMEDIATE transaction, so concurrent writers neither lose nor duplicate one. A chat and
+its ratings belong to a user ('' when there is no login): for any other user they do not
+exist. Only the standard library is used: `rag chats` and `rag feedback` never build the engine.
 """
 
 from __future__ import annotations
@@ -54,7 +61,24 @@ CREATE TABLE IF NOT EXISTS turns (
     created REAL NOT NULL,
     PRIMARY KEY (chat_id, n)
 );
+CREATE TABLE IF NOT EXISTS ratings (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    user TEXT NOT NULL DEFAULT '',
+    chat_id TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    collection TEXT NOT NULL DEFAULT 'default',
+    question TEXT NOT NULL,
+    standalone TEXT NOT NULL,
+    answer_json TEXT NOT NULL,
+    rating TEXT NOT NULL CHECK (rating IN ('up', 'down')),
+    correction TEXT NOT NULL DEFAULT '',
+    created REAL NOT NULL,
+    UNIQUE (chat_id, n)
+);
+CREATE INDEX IF NOT EXISTS ratings_by_user_created ON ratings (user, created);
 """
+RATINGS = ("up", "down")
+CORRECTION_CHARS = 4000
 
 
 def answer_record(a: Answer) -> dict:
@@ -119,6 +143,39 @@ class ChatSummary:
     updated: float
     turns: int
     collection: str = "default"
+
+
+@dataclass(frozen=True)
+class Rating:
+    """One rated answer, as rate() kept it (a copy: deleting its chat leaves it whole).
+
+    id: the rating's number (`rag feedback --delete ID`); user: whose it is ('' without login);
+    chat_id, n: the chat and its turn (1, 2, ...) that was rated; collection: where that turn
+    searched; question: as asked; standalone: as understood (a follow-up read against the
+    earlier turns); answer_json: the answer_record() of the answer, as JSON text; rating: 'up'
+    (the answer is right) or 'down' (it is wrong); correction: what the answer should have said
+    ('' when none was given); created: when it was rated (seconds since the epoch); answer: the
+    Answer itself (answer_from_record(), its citations and cited passages as objects)."""
+
+    id: int
+    user: str
+    chat_id: str
+    n: int
+    collection: str
+    question: str
+    standalone: str
+    answer_json: str
+    rating: str
+    correction: str
+    created: float
+    answer: Answer
+
+
+RATING_COLUMNS = "id, user, chat_id, n, collection, question, standalone, answer_json, rating, correction, created"
+
+
+def _rating(row: tuple) -> Rating:
+    return Rating(*row, answer=_answer(row[6], row[7]))
 
 
 class ChatStore:
@@ -275,10 +332,69 @@ class ChatStore:
         return [(question, _answer(standalone, answer_json)) for _, question, standalone, answer_json, _ in rows]
 
     def delete(self, chat_id: str, user: str = "") -> None:
+        """Delete the chat and its turns; the ratings of its answers are kept (see ratings())."""
         with self._tx(immediate=True) as conn:
             self._owned(conn, chat_id, user)
             conn.execute("DELETE FROM turns WHERE chat_id = ?", (chat_id,))
             conn.execute("DELETE FROM chats WHERE id = ?", (chat_id,))
+
+    def rate(self, chat_id: str, n: int, rating: str, correction: str = "", user: str = "") -> int:
+        """Rate turn `n` (1, 2, ...) of the user's chat 'up' or 'down', with an optional correction
+        (what the answer should have said); returns the rating's id. Rating the same turn again
+        replaces its rating and correction (the id stays). BadInput for an unknown chat or turn,
+        or a rating other than up/down."""
+        rating = rating.strip().lower() if isinstance(rating, str) else rating
+        if rating not in RATINGS:
+            raise BadInput(f"a rating is up or down, not {rating!r}")
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise BadInput(f"a turn is a number (1, 2, ...), not {n!r}")
+        correction = (correction or "").strip()
+        if len(correction) > CORRECTION_CHARS:
+            raise BadInput(f"a correction holds at most {CORRECTION_CHARS} characters, this one {len(correction)}")
+        now = time.time()
+        with self._tx(immediate=True) as conn:
+            chat_id, _, _, _, collection = self._owned(conn, chat_id, user)
+            row = conn.execute("SELECT question, standalone, answer_json FROM turns WHERE chat_id = ? AND n = ?",
+                               (chat_id, n)).fetchone()
+            if row is None:
+                turns = conn.execute("SELECT COUNT(*) FROM turns WHERE chat_id = ?", (chat_id,)).fetchone()[0]
+                raise BadInput(f"chat {chat_id[:8]} has no turn {n} (it has {turns})")
+            question, standalone, answer_json = row
+            conn.execute(
+                "INSERT INTO ratings (user, chat_id, n, collection, question, standalone, answer_json, rating, "
+                "correction, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (chat_id, n) DO UPDATE SET user = excluded.user, collection = excluded.collection, "
+                "question = excluded.question, standalone = excluded.standalone, answer_json = excluded.answer_json, "
+                "rating = excluded.rating, correction = excluded.correction, created = excluded.created",
+                (user, chat_id, n, collection, question, standalone, answer_json, rating, correction, now))
+            return conn.execute("SELECT id FROM ratings WHERE chat_id = ? AND n = ?", (chat_id, n)).fetchone()[0]
+
+    def ratings(self, user: str = "", collection: str | None = None, chat_id: str | None = None) -> list[Rating]:
+        """The user's ratings, newest first; only those of one collection, or of one chat, when given.
+        Ratings of deleted chats are included."""
+        where, args = ["user = ?"], [user]
+        if collection is not None:
+            where.append("collection = ?")
+            args.append(collection)
+        if chat_id is not None:
+            where.append("chat_id = ?")
+            args.append(chat_id)
+        with self._tx() as conn:
+            rows = conn.execute(f"SELECT {RATING_COLUMNS} FROM ratings WHERE {' AND '.join(where)} "
+                                "ORDER BY created DESC, id DESC", args).fetchall()
+        return [_rating(row) for row in rows]
+
+    def delete_rating(self, rating_id: int, user: str = "") -> Rating:
+        """Delete the user's rating `rating_id`; returns what it was. BadInput when there is none."""
+        if isinstance(rating_id, bool) or not isinstance(rating_id, int):
+            raise BadInput(f"a rating's id is a number (`rag feedback` lists them), not {rating_id!r}")
+        with self._tx(immediate=True) as conn:
+            row = conn.execute(f"SELECT {RATING_COLUMNS} FROM ratings WHERE id = ? AND user = ?",
+                               (rating_id, user)).fetchone()
+            if row is None:
+                raise BadInput(f"no rating {rating_id} in {self.path}; `rag feedback` lists the ratings")
+            conn.execute("DELETE FROM ratings WHERE id = ?", (rating_id,))
+        return _rating(row)
 
     def export_json(self, chat_id: str, user: str = "") -> dict:
         """The chat and every turn, each answer as answer_record() keeps it."""

@@ -1,4 +1,4 @@
-"""The `rag` command: ask, chat, chats, ingest, sync, sources, remove, collections, ui, serve-llm, eval.
+"""The `rag` command: ask, chat, chats, feedback, ingest, sync, sources, remove, collections, ui, serve-llm, eval.
 
 User mistakes (RagError) become one line on stderr and exit status 2; heavy
 imports happen only inside the sub-command that needs them.
@@ -159,7 +159,8 @@ def cmd_chat(args) -> int:
     seen_notices: set[str] = set()  # say a notice once per session at most, not every turn
     interactive = sys.stdin.isatty()
     if interactive:
-        print("Ask about your documents. /reset starts over, /quit (or Ctrl-D) leaves.")
+        print("Ask about your documents. /reset starts over, /up or /down [correction] rates the last answer, "
+              "/quit (or Ctrl-D) leaves.")
         if args.resume:
             title = title_of(chat.history[0][0], 60) if chat.history else ""
             print(f"(continuing chat {chat.id[:8]}, {len(chat.history)} turn(s): {title})")
@@ -179,6 +180,18 @@ def cmd_chat(args) -> int:
             chat.reset()
             print(saved_as("conversation cleared; new chat") if chat.store is not None and interactive
                   else "(conversation cleared)")
+            continue
+        command, _, correction = line.partition(" ")
+        if command in ("/up", "/down"):
+            if chat.store is None:
+                print("rag: this chat is not saved, so its answers cannot be rated", file=sys.stderr)
+            elif not chat.history:
+                print("rag: no answer to rate yet; ask a question first", file=sys.stderr)
+            else:
+                try:
+                    print(_rate(chat.store, chat.id, chat.store.summary(chat.id).turns, command[1:], correction))
+                except RagError as exc:
+                    print(f"rag: {exc}", file=sys.stderr)
             continue
         try:
             a = _stream_answer(chat.ask_stream(line, top_k=args.top_k), seen_notices=seen_notices, wanted=wanted)
@@ -228,6 +241,61 @@ def cmd_chats(args) -> int:
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(c.updated))
             where = f"  [{c.collection}]" if c.collection != "default" else ""
             print(f"{c.id[:8]}  {when}  {c.turns:3d} turn(s)  {c.title}{where}")
+    return 0
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _rate(store, chat_id: str, n: int, rating: str, correction: str = "") -> str:
+    """Rate turn `n` of a saved chat; the line that says what was rated."""
+    rating_id = store.rate(chat_id, n, rating, correction)
+    r = next(r for r in store.ratings(chat_id=chat_id) if r.id == rating_id)
+    line = f"rated turn {r.n} of chat {r.chat_id[:8]} {r.rating}: {_one_line(r.question)}"
+    return line + (f" (correction: {_one_line(r.correction)})" if r.correction else "")
+
+
+def cmd_feedback(args) -> int:
+    """Rate an answer of a saved chat up or down (with an optional correction), list the ratings,
+    or delete one; never builds the engine."""
+    import time
+
+    from rag.chats import ChatStore
+
+    rating = (args.rating or "").strip().lower()
+    if args.rating is not None and rating not in ("up", "down"):
+        raise BadInput(f"rate an answer up or down, not {args.rating!r} (`rag feedback` alone lists the ratings)")
+    with_rating = [name for name, value in (("--chat", args.chat), ("--turn", args.turn),
+                                            ("--correction", args.correction)) if value is not None]
+    if args.delete is not None:
+        if rating or with_rating:
+            raise BadInput("--delete ID goes alone, without up/down, --chat, --turn or --correction")
+        if not args.delete.strip().isdigit():
+            raise BadInput(f"--delete takes a rating's id, a number (`rag feedback` lists them), not {args.delete!r}")
+        r = ChatStore.for_settings().delete_rating(int(args.delete))
+        print(f"deleted rating {r.id} ({r.rating}: {_one_line(r.question)})")
+        return 0
+    if not rating and with_rating:
+        raise BadInput(f"{with_rating[0]} goes with a rating: `rag feedback up|down {with_rating[0]} ...`")
+    if args.turn is not None and not (args.turn.strip().isdigit() and int(args.turn) >= 1):
+        raise BadInput(f"--turn takes the number of an answer in the chat (1, 2, ...), not {args.turn!r}")
+    store = ChatStore.for_settings()
+    if rating:
+        chat_id = store.find(args.chat or "last")
+        n = int(args.turn) if args.turn is not None else store.summary(chat_id).turns
+        if n == 0:
+            raise BadInput(f"chat {chat_id[:8]} has no answer to rate yet")
+        print(_rate(store, chat_id, n, rating, args.correction or ""))
+        return 0
+    ratings = store.ratings()
+    print(f"ratings: {store.path}")
+    if not ratings:
+        print("no ratings yet; `rag feedback up`, or `rag feedback down --correction TEXT`, rates the last answer")
+    for r in ratings:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created))
+        fix = f"  correction: {_one_line(r.correction)}" if r.correction else ""
+        print(f"{r.id:4d}  {when}  {r.rating:<4}  [{r.collection}]  {_one_line(r.question)}{fix}")
     return 0
 
 
@@ -450,6 +518,18 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--limit", type=int, default=100, metavar="N", help="list at most N chats, newest first (100)")
     sp.set_defaults(func=cmd_chats)
 
+    sp = sub.add_parser("feedback", help="rate an answer of a saved chat up or down, with a correction; list the ratings",
+                        description="Rate an answer of a saved chat: up (right) or down (wrong), optionally with a "
+                                    "correction saying what it should have said. Without up/down: list the ratings, "
+                                    "newest first. Ratings outlive their chats.")
+    sp.add_argument("rating", nargs="?", metavar="up|down", help="the rating (leave out to list the ratings)")
+    sp.add_argument("--chat", metavar="ID|last", default=None,
+                    help="the saved chat (a unique prefix of its id will do; default: last, the newest)")
+    sp.add_argument("--turn", metavar="N", default=None, help="which answer of the chat, 1 for the first (default: its last)")
+    sp.add_argument("--correction", metavar="TEXT", default=None, help="what the answer should have said")
+    sp.add_argument("--delete", metavar="ID", default=None, help="delete a rating (`rag feedback` lists their ids)")
+    sp.set_defaults(func=cmd_feedback)
+
     formats = ".txt, .md, .html, .pdf, .docx, .pptx, .xlsx, .csv, .epub, .odt and any other UTF-8 text file"
     sp = sub.add_parser("ingest", help=f"add or update files and folders in the index ({formats})",
                         description=f"Add or update files and folders in the index: {formats}.")
@@ -494,13 +574,26 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--threads", type=int, default=None, metavar="N", help="CPU threads (default: llama.cpp's)")
     sp.set_defaults(func=cmd_serve_llm)
 
-    sp = sub.add_parser("eval", help="run the evaluation on the golden set")
-    sp.add_argument("--out", default="eval/out", help="folder for results.json and report.html")
+    sp = sub.add_parser("eval", help="evaluate: the built-in golden sets, or your own questions and ratings",
+                        description="Without --questions/--feedback/--generate: the built-in golden sets and "
+                                    "benchmarks. Questions files are described in docs/evaluate.md.")
+    sp.add_argument("--questions", metavar="FILE", help="your questions file (JSONL) to run on a collection")
+    sp.add_argument("--feedback", action="store_true", help="run the rated answers (👍/👎, `rag feedback`) as cases")
+    sp.add_argument("--generate", type=int, metavar="N", default=None,
+                    help="write N test cases made from the collection's documents to --out FILE, for review")
+    sp.add_argument("--overwrite", action="store_true", help="with --generate: replace an existing --out file")
+    collection_opt(sp, "the collection to evaluate or generate from")
+    sp.add_argument("--out", default=None,
+                    help="folder for results.json and report.html (default eval/out); with --generate: the file to write")
     sp.add_argument("--split", choices=["dev", "test", "all"], default="test")
-    sp.add_argument("--answerer", choices=["extractive", "llm"], default="extractive")
+    sp.add_argument("--answerer", choices=["auto", "extractive", "llm"], default=None,
+                    help="built-in sets: extractive (default) or llm; your questions: as configured (auto)")
     sp.add_argument("--compare", metavar="OLD_DIR", help="show what changed since an earlier run")
     sp.add_argument("--no-baseline", action="store_true", help="skip the plain LlamaIndex baseline")
-    sp.add_argument("--gate", action="store_true", help="exit 1 when a metric crosses eval/data/thresholds.json")
+    sp.add_argument("--gate", nargs="?", const=True, default=None, metavar="THRESHOLDS",
+                    help="exit 1 when a figure crosses a threshold: alone, the defaults (built-in: "
+                         "eval/data/thresholds.json); or 'NAME>=V, NAME<=V'; or a .json file")
+    sp.add_argument("--list-metrics", action="store_true", help="list the figures --gate can name, and exit")
     sp.add_argument("--judge", action="store_true", help="add LLM-judge scores (needs an LLM configured)")
     sp.add_argument("--suite", choices=["article", "halueval", "fitzgov", "docs", "all"], default="article",
                     help="what to evaluate: the article's golden set, a public benchmark, the multi-document set, or all")

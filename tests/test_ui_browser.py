@@ -6,6 +6,7 @@ artifacts/screenshots/ for a person to look at.
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from pathlib import Path
@@ -16,6 +17,7 @@ from rag.answering.engine import Engine
 from rag.llm.local_server import free_port
 from rag.settings import Settings
 from tests.conftest import ROOT
+from tests.test_integration_core import run_cli
 
 pytestmark = pytest.mark.integration
 SHOTS = ROOT / "artifacts" / "screenshots"
@@ -325,3 +327,49 @@ def test_a_chat_survives_a_restart_and_exports(page, tmp_path):
         pg.close()
     finally:
         stop_window(proc)
+
+
+def test_thumbs_down_and_a_correction_are_stored_with_the_answer(page, server):
+    """Ask, press 👎 under the answer, type a correction and save it: the rating is in the chat
+    store with the question, the answer, its citations and its collection."""
+    from rag.chats import ChatStore
+
+    engine = server[1]
+    data = Path(engine.settings.data_dir)  # the window's data folder: chats.sqlite3 and the index
+    page.reload()
+    page.wait_for_selector("#question textarea", timeout=60000)
+    ask(page, "Who is Sergey Lavrov?")
+    assert "Foreign Minister" in last_bot_html(page)
+    page.locator("#chat button[aria-label='Dislike']").last.click()
+    page.wait_for_function("() => document.querySelector('#feedback-status').innerText.includes('Rated:')",
+                           timeout=20000)
+    assert "Who is Sergey Lavrov?" in page.locator("#feedback-status").inner_text()
+    assert page.locator("#chat button[aria-label='Disliked']").count() == 1
+    correction = "Sergey Lavrov is the Foreign Minister of Russia."
+    page.fill("#correction textarea", correction)
+    page.click("#save-correction")
+    page.wait_for_function("() => document.querySelector('#feedback-status').innerText.includes('with the correction')",
+                           timeout=20000)
+    assert page.locator("#correction textarea").input_value() == ""
+    page.screenshot(path=str(SHOTS / "11-rated-with-correction.png"), full_page=True)
+
+    [rating] = ChatStore.for_settings(engine.settings).ratings()
+    assert (rating.rating, rating.correction, rating.collection) == ("down", correction, "default")
+    assert rating.question == rating.standalone == "Who is Sergey Lavrov?"
+    assert "Foreign Minister" in rating.answer.text and not rating.answer.refused
+    assert rating.answer.citations
+    seed = (ROOT / "seeds" / "putin-xi-beijing.txt").read_text(encoding="utf-8")
+    for c in rating.answer.citations:
+        assert c.source == "putin-xi-beijing.txt" and seed[c.start:c.end] == c.text
+    assert rating.n == ChatStore(data / "chats.sqlite3").summary(rating.chat_id).turns  # the chat's newest turn
+
+    # ... and `rag eval --feedback` runs it as a case: the correction's facts become its key
+    # facts, and the rejected answer, given again, fails it
+    out = data.parent / "feedback-eval"
+    r = run_cli("eval", "--feedback", "--out", str(out), env_extra={"RAG_DATA_DIR": str(data)})
+    assert r.returncode == 0, r.stderr
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    [case] = results["items"]
+    assert case["made_by"] == "feedback" and case["question"] == "Who is Sergey Lavrov?"
+    assert "Foreign Minister" in case["key_fact_list"] and case["checks"]["changed"] is False
+    assert results["feedback"]["rejected"] == 1 and "Who is Sergey Lavrov?" in (out / "report.html").read_text()

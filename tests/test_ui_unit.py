@@ -115,3 +115,131 @@ def test_saved_chats_follow_the_login(tmp_path):
 
     assert user_of(None) == "" and user_of(SimpleNamespace(username=None)) == ""
     assert user_of(SimpleNamespace(username="ada")) == "ada"
+
+
+# ratings: 👍/👎 under an answer and a correction, stored in the chat store
+
+
+class EchoEngine:
+    """Enough of rag.Engine for the window's handlers: answers "About <question>." citing nothing."""
+
+    def __init__(self, settings):
+        self.settings = settings
+
+    def ask_stream(self, question, history, answerer=None, top_k=None, **scope):
+        from rag.answering.engine import AnswerStream
+
+        def steps():
+            yield f"About {question}."
+            return Answer(f"About {question}.", question=f"{question} (understood)")
+
+        return AnswerStream(steps())
+
+    def documents(self):
+        return {}
+
+
+def handler(app, name: str):
+    """The function behind the window's event `name`, as Gradio calls it."""
+    return next(f.fn for f in app.fns.values() if f.name == name)
+
+
+def like(index: int, message: dict, liked):
+    import gradio as gr
+
+    return gr.LikeData(None, {"index": index, "value": [message["content"]], "liked": liked})
+
+
+def asked(app, *questions):
+    """Ask each question in the window as the Ask button does; its final outputs."""
+    respond = handler(app, "respond")
+    history, answers, scopes, chat_id, saved = [], [], [], None, []
+    for q in questions:
+        *_, out = respond(q, history, answers, 4, "extractive", None, None, scopes, chat_id, saved)
+        history, answers, _, _, scopes, chat_id, saved = out
+    return history, answers, chat_id, saved
+
+
+def test_thumbs_rate_the_turn_of_the_message_they_are_under():
+    from rag.chats import ChatStore
+    from rag.settings import Settings
+
+    settings = Settings.from_env()
+    app = build_app(EchoEngine(settings))
+    history, answers, chat_id, saved = asked(app, "First?", "Second?", "Third?")
+    assert saved == [[chat_id, 1], [chat_id, 2], [chat_id, 3]]
+    store = ChatStore.for_settings(settings)
+    rate = handler(app, "rate_message")
+
+    status, rated = rate(answers, saved, None, like(3, history[3], False))  # 👎 under the second answer
+    assert rated == 1 and status.startswith("Rated: 👎 “Second? (understood)”")
+    [r] = store.ratings()
+    assert (r.chat_id, r.n, r.rating, r.question, r.standalone) == (chat_id, 2, "down", "Second?",
+                                                                     "Second? (understood)")
+    assert r.answer.text == "About Second?."
+
+    status, rated = rate(answers, saved, None, like(1, history[1], True))
+    assert rated == 0 and status.startswith("Rated: 👍")
+    assert [(r.n, r.rating) for r in store.ratings()] == [(1, "up"), (2, "down")]
+    status, _ = rate(answers, saved, None, like(3, history[3], ""))  # the same thumb again: undone
+    assert status.startswith("Rating removed") and [r.n for r in store.ratings()] == [1]
+    status, rated = rate(answers, saved, None, like(2, history[2], False))  # a question is not an answer
+    assert "Only a finished answer" in status and [r.n for r in store.ratings()] == [1]
+
+
+def test_a_correction_goes_with_the_answer_rated_last():
+    from rag.chats import ChatStore
+    from rag.settings import Settings
+
+    settings = Settings.from_env()
+    app = build_app(EchoEngine(settings))
+    history, answers, chat_id, saved = asked(app, "First?", "Second?")
+    store = ChatStore.for_settings(settings)
+    rate, fix = handler(app, "rate_message"), handler(app, "save_correction")
+
+    _, rated = rate(answers, saved, None, like(1, history[1], True))
+    status, box, rated = fix("  It was in  Beijing. ", answers, saved, rated)  # keeps its 👍
+    assert (box, rated) == ("", 0) and status == "Rated: 👍 “First? (understood)”, with the correction: It was in Beijing."
+    status, box, rated = fix("It was a duet.", answers, saved, None)  # none rated: the newest answer, 👎
+    assert rated == 1 and status.startswith("Rated: 👎 “Second? (understood)”")
+    assert [(r.n, r.rating, r.correction) for r in store.ratings()] == [(2, "down", "It was a duet."),
+                                                                        (1, "up", "It was in  Beijing.")]
+    _, rated = rate(answers, saved, None, like(3, history[3], True))  # a new thumb keeps the correction
+    assert store.ratings()[0].rating == "up" and store.ratings()[0].correction == "It was a duet."
+    assert "Type the correction first" in fix("  ", answers, saved, rated)[0]
+    assert "Ask a question first" in fix("Beijing.", [], [], None)[0]
+
+
+def test_an_opened_chat_is_rated_by_its_saved_turns_and_shows_its_ratings():
+    from rag.chats import ChatStore
+    from rag.settings import Settings
+
+    settings = Settings.from_env()
+    store = ChatStore.for_settings(settings)
+    old = store.create()
+    for q in ("One?", "Two?"):
+        store.append(old, q, Answer(f"About {q}", question=q))
+    store.rate(old, 1, "down")
+    app = build_app(EchoEngine(settings))
+    messages, answers, *_, saved, rated, status = handler(app, "open_chat")(old, False, True)
+    assert saved == [[old, 1], [old, 2]] and rated is None
+    assert messages["feedback_value"] == ["Dislike", None]
+    handler(app, "rate_message")(answers, saved, None, like(3, messages["value"][3], True))
+    assert [(r.chat_id, r.n, r.rating) for r in store.ratings()] == [(old, 2, "up"), (old, 1, "down")]
+
+
+def test_a_rating_that_cannot_be_stored_says_so(tmp_path):
+    import pytest
+
+    from rag.settings import Settings
+
+    app = build_app(EchoEngine(Settings.from_env()))
+    history, answers, chat_id, saved = asked(app, "First?")
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the data folder should be", encoding="utf-8")
+    broken = build_app(EchoEngine(Settings.from_env({"RAG_DATA_DIR": str(blocked / "data")})))
+    with pytest.warns(UserWarning, match="Not saved"):  # a toast in the window
+        status, rated = handler(broken, "rate_message")(answers, saved, None, like(1, history[1], False))
+    assert status.startswith("⚠ Not saved: cannot create the folder for saved chats")
+    with pytest.warns(UserWarning, match="Not saved"):
+        assert handler(broken, "save_correction")("Beijing.", answers, saved, None)[0].startswith("⚠ Not saved")

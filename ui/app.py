@@ -8,7 +8,10 @@ scope the questions and the Documents tab; switching collection loads no model
 (Engine.for_collection). A REST endpoint `/ask` (gradio_client:
 client.predict(..., api_name="/ask")) answers headless callers. Each conversation is a
 rag.Chat saved in the data folder's ChatStore (per logged-in user, '' without login); the Chats
-panel lists, opens (Chat.resume), deletes and exports (Markdown) the saved ones.
+panel lists, opens (Chat.resume), deletes and exports (Markdown) the saved ones. 👍/👎 under an
+answer (the Chatbot's like event) rate its turn in the ChatStore (ChatStore.rate); a correction
+typed below goes with the answer rated last (rated 👎 when it was not rated), and a status line
+says what was saved, or why nothing was.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ import gradio as gr
 
 from rag.errors import BadInput, RagError
 
-from .render import answer_html, banner_markdown, chat_choices, error_html, evidence_html, stored_messages
+from .render import (answer_html, answer_turn, banner_markdown, chat_choices, error_html, evidence_html,
+                     stored_messages)
 
 log = logging.getLogger("rag.ui")
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -34,6 +38,8 @@ EXAMPLES = ["Where did Putin and Xi meet?", "Who is Sergey Lavrov?", "What did h
             "Why has Russia become dependent on China?", "How many hugs did they exchange?"]
 STREAM_WORDS = 3  # words per streamed update
 STREAM_PAUSE = 0.02
+THUMBS = {"up": "👍", "down": "👎"}
+FEEDBACK = {"up": "Like", "down": "Dislike"}  # a rating as the Chatbot's feedback buttons show it
 
 CSS = """
 .rag-hidden { display: none !important; }
@@ -190,23 +196,35 @@ def build_app(engine=None) -> gr.Blocks:
         table_, choice_, chosen_ = document_views(collection)
         return gr.update(choices=names), table_, choice_, chosen_
 
+    def saved_turn(chat) -> list | None:
+        """[chat id, turn number] of the chat's newest saved turn (the one just answered), or None."""
+        if chat.saved_turn is not None:  # the number the store gave the turn: right even if another window adds one
+            return [chat.id, chat.saved_turn]
+        try:
+            return [chat.id, store().summary(chat.id, chat.user).turns]
+        except RagError as exc:
+            log.warning("cannot find the saved turn of chat %s: %s", chat.id, exc)
+            return None
+
     def respond(message, history, answers, top_k, answerer, collection=None, chosen=None, scopes=None,
-                chat_id=None, request: gr.Request = None):
+                chat_id=None, saved=None, request: gr.Request = None):
         """Answer one turn, streaming; a finished turn is saved to the chat `chat_id` (a new one
-        when there is none yet), whose id is the last output."""
+        when there is none yet), whose id is the next to last output; the last is `saved` with
+        [chat id, turn number] of this answer added (what a rating of it rates)."""
         from rag import Chat
 
         history = list(history or [])
         answers = list(answers or [])
         scopes = list(scopes or [])
+        saved = list(saved or [])
         message = (message or "").strip()
         if not message:
             history.append({"role": "assistant", "content": error_html("Type a question first.")})
-            yield history, answers, gr.skip(), "", scopes, gr.skip()
+            yield history, answers, gr.skip(), "", scopes, gr.skip(), gr.skip()
             return
         history += [{"role": "user", "content": escape(message)},
                     {"role": "assistant", "content": '<div class="rag-note">🔎 Searching the documents…</div>'}]
-        yield history, answers, gr.skip(), "", scopes, gr.skip()
+        yield history, answers, gr.skip(), "", scopes, gr.skip(), gr.skip()
         turn = len(answers)
         try:
             eng = scoped(collection)
@@ -224,23 +242,24 @@ def build_app(engine=None) -> gr.Blocks:
                     shown += word
                     if shown.count(" ") % STREAM_WORDS == 0:
                         history[-1]["content"] = f'<div class="rag-answer">{escape(shown)} ▌</div>'
-                        yield history, answers, gr.skip(), "", scopes, gr.skip()
+                        yield history, answers, gr.skip(), "", scopes, gr.skip(), gr.skip()
                         time.sleep(STREAM_PAUSE)
             result = stream.answer
             scope = {"collection": eng.settings.collection, "documents": len(eng.documents())}
         except RagError as exc:
             history[-1]["content"] = error_html(str(exc))
-            yield history, answers, gr.skip(), "", scopes, gr.skip()
+            yield history, answers, gr.skip(), "", scopes, gr.skip(), gr.skip()
             return
         except Exception as exc:  # never a traceback or a frozen spinner in the window
             log.exception("answering failed")
             history[-1]["content"] = error_html(f"Something went wrong ({type(exc).__name__}); see the server log.")
-            yield history, answers, gr.skip(), "", scopes, gr.skip()
+            yield history, answers, gr.skip(), "", scopes, gr.skip(), gr.skip()
             return
         answers.append(result)
         scopes.append(scope)
+        saved.append(saved_turn(chat))
         history[-1]["content"] = answer_html(result, turn)
-        yield history, answers, evidence_html(result, turn, **scope), "", scopes, chat.id
+        yield history, answers, evidence_html(result, turn, **scope), "", scopes, chat.id, saved
 
     def scope_of(scopes, turn: int) -> dict:
         """Where answer `turn` searched (collection, how many documents it held), for its panel."""
@@ -350,11 +369,18 @@ def build_app(engine=None) -> gr.Blocks:
             raise user_error(str(exc)) from None
         answers_ = [a for _, a in chat.history]
         scopes_ = [{"collection": chat.collection} for _ in answers_]
+        saved_ = [[chat.id, n] for n in range(1, len(answers_) + 1)]
+        try:
+            given = {r.n: FEEDBACK[r.rating] for r in store().ratings(user_of(request), chat_id=chat.id)}
+        except RagError:
+            given = {}
         last = len(answers_) - 1
         panel = (evidence_html(answers_[last], last, None, show_scores, show_removed, **scopes_[last])
                  if answers_ else evidence_html(None, 0))
-        return (stored_messages(chat.history), answers_, panel, "", scopes_, chat.id,
-                gr.update(value=chat.collection), None)
+        messages = gr.update(value=stored_messages(chat.history),
+                             feedback_value=[given.get(n) for _, n in saved_])  # its 👍/👎 shown again
+        return (messages, answers_, panel, "", scopes_, chat.id, gr.update(value=chat.collection), None,
+                saved_, None, "")
 
     def delete_chat(ref, chat_id, request: gr.Request = None):
         if not ref:
@@ -377,6 +403,65 @@ def build_app(engine=None) -> gr.Blocks:
         path.write_text(text, encoding="utf-8")
         return str(path)
 
+    def rating_of(chat: str, n: int, user: str):
+        """The rating of turn `n` of chat `chat`, or None."""
+        return next((r for r in store().ratings(user, chat_id=chat) if r.n == n), None)
+
+    def not_saved(message: str) -> str:
+        """A rating that could not be saved: a warning toast, and the same in the status line."""
+        gr.Warning(f"Not saved: {message}")
+        return f"⚠ Not saved: {escape(message)}"
+
+    def rate_message(answers, saved, request: gr.Request = None, evt: gr.LikeData = None):
+        """👍/👎 under an answer: rate its turn in the chat store; pressing the same thumb again
+        undoes the rating. Returns the status line and the answer's index in the window (the
+        answer a correction goes with)."""
+        saved = saved or []
+        turn = answer_turn(evt.value) if evt is not None else None
+        if turn is None or turn >= len(saved) or not saved[turn]:
+            return "Only a finished answer, saved in a chat, can be rated.", gr.skip()
+        chat, n = saved[turn]
+        user = user_of(request)
+        question = escape(" ".join(answers[turn].question.split())) if turn < len(answers or []) else f"turn {n}"
+        try:
+            before = rating_of(chat, n, user)
+            if evt.liked is True or evt.liked is False:
+                rating = "up" if evt.liked else "down"
+                store().rate(chat, n, rating, before.correction if before else "", user)  # a correction stays
+                hint = " — type what it should have said below, then Save correction" if rating == "down" else ""
+                return f"Rated: {THUMBS[rating]} “{question}”{hint}", turn
+            if before is not None:
+                store().delete_rating(before.id, user)
+            return f"Rating removed: “{question}”", turn
+        except RagError as exc:
+            return not_saved(str(exc)), gr.skip()
+
+    def save_correction(text, answers, saved, rated, request: gr.Request = None):
+        """Attach a correction to the answer rated last (or, with none rated, the newest answer),
+        keeping its 👍/👎, or rating it 👎 when it has none. Returns the status line, the emptied
+        textbox and the answer's index."""
+        text = (text or "").strip()
+        saved = saved or []
+        if not text:
+            return "Type the correction first: what should the answer have said?", gr.skip(), gr.skip()
+        if isinstance(rated, int) and 0 <= rated < len(saved) and saved[rated]:
+            turn = rated
+        else:
+            turn = max((i for i, ref in enumerate(saved) if ref), default=None)
+        if turn is None:
+            return "Ask a question first: a correction goes with an answer.", gr.skip(), gr.skip()
+        chat, n = saved[turn]
+        user = user_of(request)
+        try:
+            before = rating_of(chat, n, user)
+            rating = before.rating if before else "down"
+            store().rate(chat, n, rating, text, user)
+        except RagError as exc:
+            return not_saved(str(exc)), gr.skip(), gr.skip()
+        question = escape(" ".join(answers[turn].question.split())) if turn < len(answers or []) else f"turn {n}"
+        return (f"Rated: {THUMBS[rating]} “{question}”, with the correction: {escape(' '.join(text.split()))}",
+                "", turn)
+
     def api_ask(question: str, top_k: int = 4, answerer: str = "auto", collection: str = "",
                 documents: list[str] | None = None) -> dict:
         """Answer one question over the indexed documents; returns text, citations, refused, unsupported.
@@ -392,6 +477,8 @@ def build_app(engine=None) -> gr.Blocks:
         gr.Markdown(banner_markdown(settings), elem_id="mode-banner")
         answers = gr.State([])
         chat_id = gr.State(None)  # the saved chat this conversation is (None: saved with its first turn)
+        saved = gr.State([])  # per answer: [chat id, turn number] in the chat store (None: not saved)
+        rated = gr.State(None)  # the index of the answer rated last, which a correction goes with
         scopes = gr.State([])  # per answer: the collection it searched and how many documents it held
         with gr.Row():
             collection = gr.Dropdown([settings.collection], value=settings.collection, label="Collection",
@@ -404,11 +491,18 @@ def build_app(engine=None) -> gr.Blocks:
                 with gr.Row():
                     with gr.Column(scale=3):
                         chatbot = gr.Chatbot(label="Conversation", height=480, elem_id="chat",
-                                             buttons=["copy", "copy_all"], feedback_options=None)
+                                             buttons=["copy", "copy_all"], feedback_options=("Like", "Dislike"))
                         with gr.Row():
                             box = gr.Textbox(placeholder="Ask about your documents…", show_label=False,
                                              scale=5, elem_id="question", max_length=2000)
                             send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                        with gr.Row(equal_height=True):
+                            correction = gr.Textbox(label="Correction (optional)", scale=5, elem_id="correction",
+                                                    max_length=2000, placeholder="What should the answer have said?",
+                                                    info="the thumbs under an answer rate it; a correction goes "
+                                                         "with the answer rated last")
+                            save_fix = gr.Button("Save correction", scale=1, elem_id="save-correction")
+                        feedback_status = gr.Markdown(elem_id="feedback-status")
                         gr.Examples(EXAMPLES, inputs=box, label="Try")
                         with gr.Accordion("Chats", open=False, elem_id="chats"):
                             chat_list = gr.Radio([], label="Saved chats (newest first)", elem_id="chat-list")
@@ -440,16 +534,22 @@ def build_app(engine=None) -> gr.Blocks:
                 choice = gr.Dropdown(label="Indexed file", choices=[], elem_id="doc-choice")
                 remove_btn = gr.Button("Remove from index", variant="stop")
 
-        inputs = [box, chatbot, answers, top_k, answerer, collection, chosen, scopes, chat_id]
-        outputs = [chatbot, answers, evidence, box, scopes, chat_id]
+        inputs = [box, chatbot, answers, top_k, answerer, collection, chosen, scopes, chat_id, saved]
+        outputs = [chatbot, answers, evidence, box, scopes, chat_id, saved]
         for ask_event in (send.click, box.submit):
             ask_event(respond, inputs, outputs, api_visibility="private").then(
                 list_chats, chat_id, chat_list, api_visibility="private")
-        clear.click(lambda: ([], [], evidence_html(None, 0), "", [], None, gr.update(value=None)), None,
-                    [chatbot, answers, evidence, target, scopes, chat_id, chat_list], api_visibility="private")
+        clear.click(lambda: (gr.update(value=[], feedback_value=None), [], evidence_html(None, 0), "", [], None,
+                             gr.update(value=None), [], None, "", ""), None,
+                    [chatbot, answers, evidence, target, scopes, chat_id, chat_list, saved, rated, feedback_status,
+                     correction], api_visibility="private")
         open_btn.click(open_chat, [chat_list, show_scores, show_removed],
-                       [chatbot, answers, evidence, target, scopes, chat_id, collection, export_file],
-                       api_visibility="private")
+                       [chatbot, answers, evidence, target, scopes, chat_id, collection, export_file, saved, rated,
+                        feedback_status], api_visibility="private")
+        chatbot.like(rate_message, [answers, saved], [feedback_status, rated], api_visibility="private")
+        for fix_event in (save_fix.click, correction.submit):
+            fix_event(save_correction, [correction, answers, saved, rated], [feedback_status, correction, rated],
+                      api_visibility="private")
         delete_btn.click(delete_chat, [chat_list, chat_id], chat_id, api_visibility="private").then(
             list_chats, chat_id, chat_list, api_visibility="private")
         export_btn.click(export_chat, chat_list, export_file, api_visibility="private")

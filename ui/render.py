@@ -19,9 +19,10 @@ from rag.text import content_terms, sentence_spans
 
 
 def answer_html(answer: Answer, turn: int) -> str:
-    """The chat bubble: text with [n] as clickable chips; refusals styled apart."""
+    """The chat bubble: text with [n] as clickable chips; refusals styled apart. Its class
+    "rag-turn-<turn>" names the answer, for a rating given to the bubble (answer_turn())."""
     if answer.refused:
-        return f'<div class="rag-refusal"><b>Not in the documents.</b> {escape(answer.text)}</div>'
+        return f'<div class="rag-refusal rag-turn-{turn}"><b>Not in the documents.</b> {escape(answer.text)}</div>'
 
     def chip(m: re.Match) -> str:
         n = m.group(1)
@@ -31,7 +32,15 @@ def answer_html(answer: Answer, turn: int) -> str:
     extra = f'<div class="rag-note">{escape(answer.notice)}</div>' if "instead" in answer.notice else ""
     if answer.unsupported:
         extra += f'<div class="rag-note">{len(answer.unsupported)} unsupported sentence(s) removed — see the evidence panel</div>'
-    return f'<div class="rag-answer">{body}</div>{extra}'
+    return f'<div class="rag-answer rag-turn-{turn}">{body}</div>{extra}'
+
+
+def answer_turn(message) -> int | None:
+    """Which answer of the window a chat message is (the `turn` answer_html() drew it with), or
+    None for anything else (a question, an error, an answer still streaming). `message` is a
+    message's content as the Chatbot hands it over: a string, or a list or dict holding one."""
+    m = re.search(r"\brag-turn-(\d+)\b", str(message))
+    return int(m.group(1)) if m else None
 
 
 def error_html(message: str) -> str:

@@ -76,18 +76,20 @@ def evaluate_main(args) -> int:
 
 
 def generate_main(args) -> int:
+    from rag.index.store import tqdm_progress
     from rag.settings import Settings
 
     from .generate import generate
 
     if not args.out:
         raise BadInput("--generate needs --out FILE: the questions file to write (then review it)")
-    if args.generate < 1:
-        raise BadInput(f"--generate takes a number of cases of at least 1, got {args.generate}")
     settings = Settings.from_env()
     if args.collection:
         settings = settings.with_(collection=args.collection)
+    if args.answerer == "llm" and not settings.llm_configured:
+        raise BadInput("--answerer llm needs an LLM: set RAG_LLM_BASE_URL (e.g. `rag serve-llm`) or OPENAI_API_KEY")
+    # --answerer extractive: probes only, even with an LLM configured
     report = generate(args.generate, Path(args.out), settings=settings, overwrite=args.overwrite,
-                      llm=None if args.answerer != "extractive" else False)
+                      llm=False if args.answerer == "extractive" else None, progress=tqdm_progress("generating"))
     print(report)
-    return 0 if report.stopped_by is None else 1
+    return 0
