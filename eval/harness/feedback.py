@@ -80,7 +80,7 @@ def case_of(rating) -> Case:
                 key_facts=tuple(facts), supporting_spans=(), category="feedback")
     verdict = "approved" if rating.rating == "up" else "rejected"
     note = f"{verdict} in collection {rating.collection}" + (f"; correction: {rating.correction}" if rating.correction else "")
-    return Case(case_id, 0, (item,), (sources,), (rejected,), "feedback", note, (graded,))
+    return Case(case_id, 0, (item,), (sources,), (rejected,), "feedback", note, (graded,), rating.collection)
 
 
 def feedback_cases(store, collection: str | None = None, user: str = "") -> list[Case]:
