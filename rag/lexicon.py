@@ -116,6 +116,9 @@ QUESTION_WORDS = {"what", "who", "whom", "whose", "where", "when", "why", "how",
                   "have", "had", "tell", "explain", "describe", "and", "according", "in", "on", "list",
                   "name", "give", "summarize", "summarise", "please", "i", "so", "but", "then", "also"}
 PLACE_PREPOSITIONS = {"in", "at", "to", "near", "from", "inside", "outside", "across"}
+# Verbs that follow a body that speaks or decides ("the Harbour Authority said", "the board voted").
+REPORTING_VERBS = frozenset("""said announced stated confirmed reported declared denied warned agreed decided
+    voted approved rejected ruled ordered issued published urged""".split())
 
 # --- follow-up questions ---------------------------------------------------------------------------
 
