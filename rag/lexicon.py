@@ -50,6 +50,10 @@ BLOCK_RE = re.compile(r"[^\n]+(?:\n(?!\s*\n|\s*(?:[-*•#]|\d+[.)])\s)[^\n]+)*")
 CITATION_RE = re.compile(r"\s*\[(\d{1,3})\]")
 MARKER_RUN_RE = re.compile(r"(?:\s*\[\d{1,3}\])+")  # "[1] [2]" opening a span
 # A draft that declines to answer.
+# A question that points at its source ("What does the passage say ...?"): in a collection of
+# many documents it cannot stand alone (eval/harness/generate.py drops such drafts).
+SOURCE_REFERENCE_RE = re.compile(r"\b(?:the|this|that|above|given) (?:passage|text|article|document|excerpt|paragraph)\b",
+                                 re.IGNORECASE)
 REFUSAL_RE = re.compile(r"^\W*(i don'?t know|i do not know|i cannot answer|the (documents|sources|context) "
                         r"(don'?t|do not|does not|doesn'?t) (say|contain|mention|provide))", re.IGNORECASE)
 

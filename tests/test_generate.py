@@ -272,3 +272,15 @@ def test_on_the_seed_article_places_get_no_body_questions_and_common_words_are_n
                 assert not re.search(rf"\b(?:in|to) {re.escape(entity)}\b", corpus), question
             for word in re.findall(r"\b[A-Z][a-z]+\b", question.split(" ", 1)[1]):
                 assert word.casefold() not in lower, question  # a name, not "West" when "the west" occurs
+
+
+def test_a_draft_must_stand_alone_and_a_definite_count_is_no_figure():
+    from eval.harness.generate import _has_figure, check_draft
+
+    passage = "The lighthouse at Dunmore was built in 1874 by Tomasz Brennan."
+    assert check_draft("Who built the lighthouse at Dunmore?", "Tomasz Brennan", passage) is None
+    assert check_draft("Who built the lighthouse mentioned in the passage?", "Tomasz Brennan", passage) == \
+        "question points at the passage"
+    assert check_draft("When was it built", "1874", passage) == "question without ?"
+    assert _has_figure("the two leaders met".split()) is False
+    assert _has_figure("two leaders met".split()) and _has_figure("in 1874".split())

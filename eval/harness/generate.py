@@ -47,6 +47,7 @@ from rag.lexicon import (
     NAME_RUN_RE,
     PLACE_PREPOSITIONS,
     REPORTING_VERBS,
+    SOURCE_REFERENCE_RE,
     STOPWORDS,
     WORD_RE,
 )
@@ -283,6 +284,8 @@ def check_draft(question: str, answer: str, passage: str) -> str | None:
         return "answer not in the passage"
     if fact_found(answer, question) or answer.casefold() in question.casefold():
         return "question holds the answer"
+    if SOURCE_REFERENCE_RE.search(question):
+        return "question points at the passage"
     return None
 
 
