@@ -213,3 +213,47 @@ def test_rag_eval_questions_report_gate_and_compare(world, tmp_path):
                       (["--compare", str(tmp_path)], "no results.json")]:
         r = run_cli("eval", "--questions", str(f), *args, env_extra=env)
         assert r.returncode == 2 and why in r.stderr and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
+
+
+def test_ratings_run_again_each_in_its_collection(world, tmp_path, capsys):
+    """An approved answer's facts hold when asked again; a rejected one given again fails; a
+    rating whose collection is gone is skipped with a message, not fatal."""
+    from rag.chats import ChatStore
+
+    engine, _, _ = world
+    news = engine.for_collection("news")
+    store = ChatStore(tmp_path / "chats.sqlite3")
+    good = news.ask("When did the Valdora harbour open?")
+    bad = news.ask("How much did the Valdora harbour cost?")
+    for answer, rating, correction in [(good, "up", ""), (bad, "down", "")]:
+        chat = store.create(collection="news")
+        store.append(chat, answer.question, answer)
+        store.rate(chat, 1, rating, correction)
+    gone = store.create(collection="gone")
+    store.append(gone, "Anything?", good)
+    store.rate(gone, 1, "down", "Nothing")
+    r = evaluate(feedback=True, engine=engine, store=store)
+    assert r["config"]["skipped"] == {"gone": 1} and "skipping 1 rating(s) of collection gone" in capsys.readouterr().err
+    items = {i["question"]: i for i in r["items"]}
+    approved = items["When did the Valdora harbour open?"]
+    assert "2019" in approved["key_fact_list"] and approved["sources"] == ["port.txt"] and approved["passed"]
+    rejected = items["How much did the Valdora harbour cost?"]
+    assert rejected["checks"]["changed"] is False and not rejected["passed"]  # the same answer again
+    assert r["feedback"] == {"approved": 1, "approved_held": 1.0, "rejected": 1, "rejected_changed": 0.0}
+    with pytest.raises(BadInput, match="no rated answers in collection empty"):
+        evaluate(feedback=True, collection="empty", engine=engine, store=store)
+
+
+def test_rag_eval_generate_from_the_command_line(world, tmp_path):
+    _, data, _ = world
+    env = {"RAG_DATA_DIR": str(data)}
+    out = tmp_path / "gen.jsonl"
+    r = run_cli("eval", "--generate", "5", "--collection", "news", "--out", str(out), env_extra=env)
+    assert r.returncode == 0, r.stderr
+    assert "probes" in r.stdout and f"rag eval --questions {out}" in r.stdout
+    assert len(read_cases(out).cases) >= 1  # what it writes, the evaluation reads
+    for args, why in [(["--out", str(out)], "refusing to overwrite"), ([], "--generate needs --out FILE"),
+                      (["--out", str(tmp_path / "x.jsonl"), "--answerer", "llm"], "--answerer llm needs an LLM"),
+                      (["--out", str(tmp_path / "y.jsonl"), "--questions", str(out)], "run it afterwards")]:
+        r = run_cli("eval", "--generate", "5", "--collection", "news", *args, env_extra=env)
+        assert r.returncode == 2 and why in r.stderr and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)

@@ -173,12 +173,24 @@ def evaluate(questions: str | Path | None = None, *, collection: str | None = No
             store = ChatStore.for_settings()
         rated = feedback_cases(store, collection)
         if not rated and not cases:
-            raise BadInput("no rated answers yet: rate answers in the window (👍/👎) or with `rag feedback`")
+            where = f" in collection {collection}" if collection else ""
+            raise BadInput(f"no rated answers{where} yet: rate answers in the window (👍/👎), "
+                           f"with /up and /down in `rag chat`, or with `rag feedback`")
         cases += rated
     if not cases:
         raise BadInput("nothing to evaluate: give --questions FILE and/or --feedback")
     default = collection or Settings.from_env().collection
-    engines = {name: _engine_for(name, engine) for name in dict.fromkeys(c.collection or default for c in cases)}
+    engines = {default: _engine_for(default, engine)} if any(c.collection is None for c in cases) else {}
+    skipped: dict[str, int] = {}
+    for name in dict.fromkeys(c.collection for c in cases if c.collection and c.collection not in engines):
+        try:
+            engines[name] = _engine_for(name, engine)
+        except BadInput as exc:  # ratings of a collection deleted since, or emptied: said, not fatal
+            skipped[name] = sum(c.collection == name for c in cases)
+            print(f"rag: skipping {skipped[name]} rating(s) of collection {name}: {exc}", file=sys.stderr)
+    cases = [c for c in cases if (c.collection or default) in engines]
+    if not cases:
+        raise BadInput("nothing left to evaluate: every rating's collection is gone or empty")
     _check_sources(cases, engines, default)
     t0 = time.perf_counter()
     records, verdicts = [], []
@@ -201,7 +213,7 @@ def evaluate(questions: str | Path | None = None, *, collection: str | None = No
                 sources[p.source] = Path(p.path).read_text(encoding="utf-8")
     scorer = next(iter(engines.values())).scorer
     results = {"config": {"questions_file": str(questions) if questions else None, "feedback": feedback,
-                          "collection": default, "collections": sorted(engines),
+                          "collection": default, "collections": sorted(engines), "skipped": skipped,
                           "answerer": answerer or next(iter(engines.values())).settings.answerer,
                           "cases": len(cases), "turns": len(records), "seconds": round(time.perf_counter() - t0, 1)},
                **summary(records, verdicts, sources, scorer)}

@@ -46,6 +46,11 @@ def evaluate_main(args) -> int:
         thresholds = DEFAULT_GATE if args.gate is True else parse_thresholds(args.gate, metric_names())
     if args.compare and not (Path(args.compare) / "results.json").is_file():
         raise BadInput(f"--compare: no results.json in {args.compare}")
+    if args.answerer == "llm":
+        from rag.settings import Settings
+
+        if not Settings.from_env().llm_configured:
+            raise BadInput("--answerer llm needs an LLM: set RAG_LLM_BASE_URL (e.g. `rag serve-llm`) or OPENAI_API_KEY")
     results = evaluate(args.questions, collection=args.collection, feedback=args.feedback, answerer=args.answerer)
     out = Path(args.out or "eval/out")
     out.mkdir(parents=True, exist_ok=True)
