@@ -69,6 +69,7 @@ def verdict(case: Case, n: int, ans) -> dict:
         "id": item.id, "case": case.id, "line": case.line, "made_by": case.made_by, "category": case.made_by, "note": case.note,
         "question": item.question, "understood_as": ans.question, "answerable": item.answerable if graded else None,
         "reference": item.reference_answer, "key_fact_list": list(item.key_facts), "sources": list(expected),
+        "rejected": rejected,
         "answer": ans.text, "refused": ans.refused, "unsupported": ans.unsupported,
         "citations": [{"number": c.number, "source": c.source, "start": c.start, "end": c.end} for c in ans.citations],
         "hit": None if src is None else src["hit"], "key_facts": facts,

@@ -57,9 +57,10 @@ def _table(items: list[dict]) -> str:
         understood = (f"<div class=note>understood as: {escape(it['understood_as'])}</div>"
                       if it["understood_as"] != it["question"] else "")
         kf = "" if it["key_facts"] is None else f"{it['key_facts']:.2f}"
+        reference = f"<div class=note>reference: {escape(it['reference'])}</div>" if it["reference"] else ""
         rows.append(
             f"<tr class={ok}><td>{escape(it['id'])}<br><small>{escape(it['category'])}</small></td>"
-            f"<td>{escape(it['question'])}{understood}<div class=note>reference: {escape(it['reference'])}</div>{_expected(it)}</td>"
+            f"<td>{escape(it['question'])}{understood}{reference}{_expected(it)}</td>"
             f"<td>{escape(it['answer'])}{removed}</td><td>{it['refused']}</td><td>{'' if it['hit'] is None else it['hit']}</td>"
             f"<td>{kf}</td><td>{ok}</td><td>{it['latency_ms']}</td></tr>")
     return f"<table>{head}{''.join(rows)}</table>"
@@ -72,6 +73,8 @@ def _expected(it: dict) -> str:
         parts.append("key facts: " + "; ".join(it["key_fact_list"]))
     if it.get("sources"):
         parts.append("sources: " + ", ".join(it["sources"]))
+    if it.get("rejected"):
+        parts.append("rejected before: " + it["rejected"])
     failed = [k for k, v in it.get("checks", {}).items() if v is False]
     if failed:
         parts.append("failed: " + ", ".join(failed))
@@ -151,7 +154,8 @@ def write_cases_report(results: dict, path: Path, changes=None) -> None:
     cases and of each origin side by side, guard and latency figures, changes, every case."""
     cfg = results["config"]
     groups = {"all": results, **results.get("by_origin", {})}
-    rows = [(f"{g}.{k}", {name: r[g][k] for name, r in groups.items()}) for g, k in CASE_FIGURES]
+    rows = [(f"{g}.{k}", {name: r[g][k] for name, r in groups.items() if r[g][k] is not None}) for g, k in CASE_FIGURES]
+    rows = [(label, values) for label, values in rows if values]  # figures nothing measured: left out
     g, lat = results["guard"], results["latency"]
     changes_html = ""
     if changes is not None:
