@@ -95,6 +95,6 @@ def generate_main(args) -> int:
         raise BadInput("--answerer llm needs an LLM: set RAG_LLM_BASE_URL (e.g. `rag serve-llm`) or OPENAI_API_KEY")
     # --answerer extractive: probes only, even with an LLM configured
     report = generate(args.generate, Path(args.out), settings=settings, overwrite=args.overwrite,
-                      llm=False if args.answerer == "extractive" else None, progress=tqdm_progress("generating"))
+                      llm=False if args.answerer == "extractive" else None, progress=tqdm_progress("generating", unit="case"))
     print(report)
     return 0

@@ -421,7 +421,7 @@ def delete_collection(settings: Settings, client=None) -> int:
     return chunks
 
 
-def tqdm_progress(desc: str, stream=None) -> Callable[[int, int], None]:
+def tqdm_progress(desc: str, stream=None, unit: str = "chunk") -> Callable[[int, int], None]:
     """A progress callback for Store.sync. On a terminal: a tqdm bar, created on the first call
     (when embedding starts, the model already loaded), so its rate is chunks embedded per second.
     Otherwise (a log, a pipe) nothing is redrawn: a plain "done/total" line each tenth of the way,
@@ -435,21 +435,21 @@ def tqdm_progress(desc: str, stream=None) -> Callable[[int, int], None]:
             if _is_terminal(stream):
                 from tqdm import tqdm
 
-                state["bar"] = tqdm(total=total, desc=desc, unit="chunk", file=stream, leave=True, initial=done)
+                state["bar"] = tqdm(total=total, desc=desc, unit=unit, file=stream, leave=True, initial=done)
         bar = state.get("bar")
         if bar is not None:
             bar.update(done - bar.n)
         elif done < total and total and done * 10 // total > state.get("tenth", 0):
             state["tenth"] = done * 10 // total
-            print(f"{desc}: {done}/{total} chunks", file=stream, flush=True)
+            print(f"{desc}: {done}/{total} {unit}s", file=stream, flush=True)
         if done >= total and "closed" not in state:
             state["closed"] = True
             if bar is not None:
                 bar.close()
             else:
                 seconds = time.perf_counter() - state["start"]
-                rate = f", {done / seconds:.1f} chunks/s" if seconds > 0 else ""
-                print(f"{desc}: {done} chunk(s) in {seconds:.1f} s{rate}", file=stream, flush=True)
+                rate = f", {done / seconds:.1f} {unit}s/s" if seconds > 0 else ""
+                print(f"{desc}: {done} {unit}(s) in {seconds:.1f} s{rate}", file=stream, flush=True)
 
     return update
 
