@@ -7,7 +7,7 @@ import pytest
 
 from eval import metrics
 from eval.harness import golden
-from eval.harness.run import gate
+from eval.harness.gate import gate
 from rag.answer import Answer, Citation, Passage
 from rag.guard.support import SupportScorer
 from tests.conftest import SEED

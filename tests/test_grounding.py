@@ -180,7 +180,8 @@ def test_docs_golden_set_is_verbatim_and_split_by_document():
 @needs_benchmarks
 @pytest.mark.integration
 def test_benchmark_suites_report_learned_beside_rules():
-    from eval.harness.run import gate, run_suites
+    from eval.harness.gate import gate
+    from eval.harness.run import run_suites
 
     suites = run_suites(["halueval", "fitzgov"], "test", 3)
     qa = suites["halueval"]["qa"]

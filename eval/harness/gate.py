@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 from rag.errors import BadInput
@@ -66,3 +67,20 @@ def gate(results: dict, thresholds: dict) -> list[str]:
         elif flat[key] > high:
             failures.append(f"{key} = {flat[key]:.3f} is above the limit {high}")
     return failures
+
+
+def check_gate(results: dict, thresholds: dict, source: str = "its threshold") -> int:
+    """Print the gate's verdict (failures on stderr); the exit status: 1 when any figure fails."""
+    failures = gate(results, thresholds)
+    for f in failures:
+        print(f"GATE FAILED: {f}", file=sys.stderr)
+    if failures:
+        return 1
+    print(f"gate: every figure within {source}")
+    return 0
+
+
+def print_changes(changes: list[tuple[str, float, float]], old_dir) -> None:
+    print(f"\nchanged since {old_dir}:")
+    for key, old, new in changes:
+        print(f"  {key:40s} {old:9.3f} -> {new:9.3f}")

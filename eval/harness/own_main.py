@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rag.errors import BadInput
 
-from .gate import gate, parse_thresholds
+from .gate import check_gate, parse_thresholds, print_changes
 from .own import evaluate, metric_names
 from .report import write_cases_report
 
@@ -66,18 +66,9 @@ def evaluate_main(args) -> int:
     if len(failed) > 10:
         print(f"  ... and {len(failed) - 10} more in the report")
     if changes is not None:
-        print(f"\nchanged since {args.compare}:")
-        for key, old, new in changes:
-            print(f"  {key:40s} {old:9.3f} -> {new:9.3f}")
+        print_changes(changes, args.compare)
     print(f"\nwrote {out / 'results.json'} and {out / 'report.html'} in {results['config']['seconds']} s")
-    if thresholds is not None:
-        failures = gate(results, thresholds)
-        for f in failures:
-            print(f"GATE FAILED: {f}", file=sys.stderr)
-        if failures:
-            return 1
-        print("gate: every figure within its threshold")
-    return 0
+    return 0 if thresholds is None else check_gate(results, thresholds)
 
 
 def generate_main(args) -> int:

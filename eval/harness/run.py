@@ -22,7 +22,7 @@ from ..judges.rules import RuleScorer, RulesJudge, ask_with, variants
 from ..metrics import flatten, summarize
 from . import golden
 from .baseline import PlainLlamaIndex
-from .gate import gate, parse_thresholds
+from .gate import check_gate, parse_thresholds, print_changes
 from .golden import DATA_DIR
 from .multidoc import docs_suite
 from .report import suite_figures, write_report
@@ -225,16 +225,10 @@ def main(args) -> int:
         print_summary(results)
     print_suites(results["suites"])
     if changes is not None:
-        print(f"\nchanged since {args.compare}:")
-        for key, old, new in changes:
-            print(f"  {key:40s} {old:9.3f} -> {new:9.3f}")
+        print_changes(changes, args.compare)
     print(f"\nwrote {out / 'results.json'} and {out / 'report.html'} in {results['config']['seconds']} s")
     if args.gate:
-        failures = gate(results, json.loads(THRESHOLDS.read_text(encoding="utf-8")) if args.gate is True
-                        else parse_thresholds(args.gate))
-        for f in failures:
-            print(f"GATE FAILED: {f}", file=sys.stderr)
-        if failures:
-            return 1
-        print("gate: every metric within eval/data/thresholds.json")
+        if args.gate is True:
+            return check_gate(results, json.loads(THRESHOLDS.read_text(encoding="utf-8")), "eval/data/thresholds.json")
+        return check_gate(results, parse_thresholds(args.gate))
     return 0
