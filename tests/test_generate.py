@@ -284,3 +284,28 @@ def test_a_draft_must_stand_alone_and_a_definite_count_is_no_figure():
     assert check_draft("When was it built", "1874", passage) == "question without ?"
     assert _has_figure("the two leaders met".split()) is False
     assert _has_figure("two leaders met".split()) and _has_figure("in 1874".split())
+
+
+def test_a_small_collection_is_asked_again_with_the_questions_to_avoid(tmp_path):
+    """One passage, three cases wanted: the passage is asked about again, each time with the
+    questions kept so far to avoid, and at most MAX_ROUNDS times."""
+    from eval.harness.generate import MAX_ROUNDS
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "note.txt").write_text("The lighthouse at Dunmore was built in 1874 by Tomasz Brennan, and its "
+                                   "lamp was first lit on a stormy night in the autumn of that year.\n", encoding="utf-8")
+    settings = Settings.from_env({"RAG_DATA_DIR": str(tmp_path / "data")}).with_(collection="small")
+    open_store(settings, create=True).sync(load([docs]))
+    drafts = [("Who built the lighthouse at Dunmore?", "Tomasz Brennan"),
+              ("In which year was the Dunmore lighthouse built?", "1874"),
+              ("When was the lamp at Dunmore first lit?", "a stormy night")]
+    with ScriptedOpenAI() as server:
+        for q, a in drafts + drafts[:1]:
+            server.enqueue(json.dumps({"question": q, "answer": a}))
+        report = generate(MAX_ROUNDS + 2, tmp_path / "c.jsonl", settings=llm_settings(settings, server), probes=0)
+        prompts = [b["messages"][-1]["content"] for b in server.requests]
+    assert report.kept == MAX_ROUNDS == len(prompts) == 3
+    assert "Already asked" not in prompts[0]
+    assert "- Who built the lighthouse at Dunmore?" in prompts[1] and "- Who built the lighthouse at Dunmore?" in prompts[2]
+    assert "- In which year was the Dunmore lighthouse built?" in prompts[2]

@@ -57,6 +57,7 @@ PROMPTS = Path(__file__).parent / "prompts"
 PROBE_SHARE = 5  # with an LLM, about one case in PROBE_SHARE is a probe unless `probes` says
 MIN_PASSAGE_WORDS = 12  # shorter chunks (a heading, a table row) give no fair question
 MAX_DRAFTS_PER_CASE = 3  # stop asking the LLM after this many drafts per case wanted
+MAX_ROUNDS = 3  # questions asked about one passage at most (a collection with fewer passages than cases)
 
 
 def _prompt(name: str) -> str:
@@ -290,15 +291,22 @@ def check_draft(question: str, answer: str, passage: str) -> str | None:
 
 
 def _draft_cases(llm, docs: list[Doc], wanted: int, seed: int, report: GenerateReport, write) -> None:
-    """Ask the LLM about one passage at a time until `wanted` drafts are kept (or the passages, or
-    MAX_DRAFTS_PER_CASE drafts per case wanted, run out). A RagError from the LLM propagates."""
+    """Ask the LLM about one passage at a time until `wanted` drafts are kept, or MAX_DRAFTS_PER_CASE
+    drafts per case wanted are spent. When every passage has been asked about (a small collection),
+    the next round asks about them again, giving the questions kept so far to avoid, up to
+    MAX_ROUNDS questions a passage. A RagError from the LLM propagates."""
     template, seen = _prompt("draft_user"), set()
-    passages = islice(sample_passages(docs, seed), MAX_DRAFTS_PER_CASE * wanted)
-    for passage in passages:
-        if report.kept >= wanted:
+    asked: dict[tuple[str, int], list[str]] = {}
+    pool = list(sample_passages(docs, seed))
+    for passage in (p for _ in range(MAX_ROUNDS) for p in pool):
+        if report.kept >= wanted or report.drafted >= MAX_DRAFTS_PER_CASE * wanted:
             return
+        before = asked.setdefault((passage.doc.name, passage.number), [])
+        avoid = ("Already asked about this passage; ask about another fact in it:\n"
+                 + "".join(f"- {q}\n" for q in before) + "\n") if before else ""
         report.drafted += 1
-        draft = parse_draft(llm.complete(template.format(file=passage.doc.name, passage=passage.text)))
+        reply = llm.complete(template.format(file=passage.doc.name, passage=passage.text, avoid=avoid))
+        draft = parse_draft(reply)
         why = "unparseable" if draft is None else check_draft(*draft, passage.text)
         if why is None and draft[0].casefold() in seen:
             why = "duplicate"
@@ -307,6 +315,7 @@ def _draft_cases(llm, docs: list[Doc], wanted: int, seed: int, report: GenerateR
             continue
         question, answer = draft
         seen.add(question.casefold())
+        before.append(question)
         verbatim = answer.casefold() in " ".join(passage.text.split()).casefold()
         note = (f"drafted by {report.model} from {passage.doc.name}, passage {passage.number} of "
                 f"{len(passage.doc.chunks)}; answer found in the passage "
