@@ -11,16 +11,9 @@ import re
 import pytest
 
 from eval.harness.cases import read_cases
-from eval.harness.generate import (
-    Doc,
-    GenerationStopped,
-    _names,
-    _templates,
-    generate,
-    parse_draft,
-    probe_questions,
-    spread,
-)
+from eval.harness.drafts import Doc, parse_draft, spread
+from eval.harness.generate import GenerationStopped, generate
+from eval.harness.probes import _names, _templates, probe_questions
 from rag.errors import BadInput
 from rag.index.store import open_store
 from rag.ingestion.documents import load
@@ -275,7 +268,8 @@ def test_on_the_seed_article_places_get_no_body_questions_and_common_words_are_n
 
 
 def test_a_draft_must_stand_alone_and_a_definite_count_is_no_figure():
-    from eval.harness.generate import _has_figure, check_draft
+    from eval.harness.drafts import check_draft
+    from eval.harness.probes import _has_figure
 
     passage = "The lighthouse at Dunmore was built in 1874 by Tomasz Brennan."
     assert check_draft("Who built the lighthouse at Dunmore?", "Tomasz Brennan", passage) is None
@@ -289,7 +283,7 @@ def test_a_draft_must_stand_alone_and_a_definite_count_is_no_figure():
 def test_a_small_collection_is_asked_again_with_the_questions_to_avoid(tmp_path):
     """One passage, three cases wanted: the passage is asked about again, each time with the
     questions kept so far to avoid, and at most MAX_ROUNDS times."""
-    from eval.harness.generate import MAX_ROUNDS
+    from eval.harness.drafts import MAX_ROUNDS
 
     docs = tmp_path / "docs"
     docs.mkdir()

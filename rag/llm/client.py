@@ -102,7 +102,8 @@ class LLMAnswerer:
 
         return [ChatMessage(role="system", content=system), ChatMessage(role="user", content=user)]
 
-    def _chat(self, system: str, user: str) -> str:
+    def chat(self, system: str, user: str) -> str:
+        """One reply, with this answerer's timeouts, retries and one-line errors."""
         with self._errors():
             reply = self._with_retries(lambda: self.client.chat(self._messages(system, user)))
             return (reply.message.content or "").strip()
@@ -126,14 +127,14 @@ class LLMAnswerer:
 
     def draft(self, question: str, passages: list[Passage]) -> Draft:
         user = prompt("answer_user").format(sources=format_sources(passages), question=question)
-        text = self._chat(prompt("answer_system"), user)
+        text = self.chat(prompt("answer_system"), user)
         if not text or is_refusal(text):
             return Draft(text or "The documents don't say.", refused=True, reason="the model found no answer")
         return Draft(text)
 
     def condense(self, question: str, history: list[tuple[str, str]]) -> str:
         lines = "\n".join(f"User: {q}\nAssistant: {a}" for q, a in history[-4:])
-        text = self._chat("You rewrite follow-up questions.",
+        text = self.chat("You rewrite follow-up questions.",
                           prompt("condense").format(history=lines, question=question))
         text = text.strip().strip('"').splitlines()[0].strip() if text.strip() else ""
         return text or question
