@@ -124,6 +124,47 @@ PLACE_PREPOSITIONS = {"in", "at", "to", "near", "from", "inside", "outside", "ac
 REPORTING_VERBS = frozenset("""said announced stated confirmed reported declared denied warned agreed decided
     voted approved rejected ruled ordered issued published urged""".split())
 
+# --- what a name is (eval/harness/probes.py: the unanswerable probes of `rag eval --generate`) -------
+
+# Words written before a person's name, capitalised inside it ("Foreign Minister Sergey Lavrov",
+# "Mr Goodwin") or not ("striker Paolo Guerrero", "her mum Grace"): evidence of a person.
+TITLE_WORDS = frozenset("""mr mrs ms miss dr prof sir dame lord lady president minister ministers chancellor
+    senator sen governor gov mayor judge gen colonel col captain capt lieutenant lt sergeant sgt commander
+    admiral ambassador secretary coach manager striker midfielder defender goalkeeper player fighter boxer
+    actor actress singer dancer writer author poet philosopher artist artists painter designer photographer
+    director producer reporter journalist correspondent editor columnist spokesman spokeswoman spokesperson
+    administrator chairman chairwoman ceo founder doctor nurse professor teacher engineer pastor priest bishop
+    rabbi imam pope king queen prince princess officer detective sheriff lawyer attorney boss friend mother
+    father son daughter wife husband brother sister mum mom dad""".split())
+# Verbs of speech that follow a speaker ("Montgomery told", "Weaver said") or, but for "told", come
+# before one ("said Ben Montgomery"); with REPORTING_VERBS, a name so used is no place.
+SPEECH_VERBS = frozenset("""said says told wrote added explained asked replied recalled insisted admitted
+    claimed noted tweeted""".split())
+# Words before a name that name a source or a listener, not a place ("told Reuters", "according to Reuters").
+SOURCE_CUES = frozenset({"told", "according to", "interviewed by", "quoted by"})
+# Last words of the name of an organisation or a brand: no person's surname, and no place
+# ("Saudi Airlines", "Purdue University", "the Tampa Bay Times").
+BODY_HEADS = frozenset("""airline airlines airways bank banks university college school academy institute
+    times post news journal herald tribune telegraph gazette chronicle magazine press media network channel
+    radio television group company corporation corp inc ltd llc holdings partners committee council commission
+    ministry department agency authority board bureau office service services association federation union
+    league club party foundation trust fund society alliance organisation organization movement army navy
+    force forces police court parliament congress senate assembly church hospital clinic centre center
+    studios records auctions games cup championship olympics festival awards""".split())
+# Last words of the name of a place: no person's surname ("Latin America", "King Khalid International Airport").
+PLACE_HEADS = frozenset("""america africa asia europe city town village county state states province region
+    district republic kingdom empire island islands bay sea ocean river lake mountain mountains valley street
+    road avenue square park bridge airport station port harbour harbor mosque cathedral temple palace castle
+    tower stadium arena lawn hall""".split())
+# How a demonym ends ("Russian", "Chinese", "English"): alone, no place ("in English"); with "-i"
+# ("Saudi", "Iraqi": not alone, as "Dubai" is a place), as a name's first word, no first name
+# (unless that word alone is used as a person: "Julian said", "Xi's remarks").
+DEMONYM_ENDINGS = ("ian", "ese", "ish")
+ADJECTIVE_ENDINGS = DEMONYM_ENDINGS + ("i",)
+# Also "-an", as the first of three name words: a word describing the person ("American Jeralean
+# Talley"), not a first name ("Nick Paton Walsh").
+DESCRIBING_ENDINGS = ADJECTIVE_ENDINGS + ("an",)
+
 # --- follow-up questions ---------------------------------------------------------------------------
 
 # A personal pronoun and what replaces it with the name it stands for.

@@ -303,3 +303,56 @@ def test_a_small_collection_is_asked_again_with_the_questions_to_avoid(tmp_path)
     assert "Already asked" not in prompts[0]
     assert "- Who built the lighthouse at Dunmore?" in prompts[1] and "- Who built the lighthouse at Dunmore?" in prompts[2]
     assert "- In which year was the Dunmore lighthouse built?" in prompts[2]
+
+
+# A tiny collection with names of other kinds written as a person's or a place's might be.
+FERRY = """The new ferry to Kelso was launched by the engineer Lena Marsh on a grey morning.
+Marsh said the crossing would be quicker than the old road. Crowds in Kelso cheered as the boat left the quay.
+Passengers of Coral Airlines were stuck at the airport, and the airline offered them seats on the ferry instead.
+Coral said it was sorry for the delay. Later Coral Airlines staff handed out blankets on the quay.
+Veroni Telecom's engineers fixed the radio mast by the quay. Telecom said the signal was back by noon.
+The clip of the launch spread on Snapgram within hours, and many users first saw it in Snapgram.
+Marsh told Newswire that she was proud of the crew. According to Newswire, the ferry will run all winter.
+Researchers at Ardley University will study the tides, and a team at Ardley University built the sensors.
+"""
+LEAGUE = """The club's coach Tomas Reyes picked a young side for the cup final in Kelso.
+Ada Quill, who scored the winner last season, was left out. Quill told reporters she would fight for her place.
+Her son, Peter Alan Quill, carried the team flag onto the pitch.
+Rivals fear competition from Chirper, a new sports app, and sponsors from Chirper paid for the shirts.
+Fans sent letters to Parliament about ticket prices, and a petition to Parliament followed.
+The attack on the stadium was claimed by a splinter group called Jund Tarvan.
+In a statement, the group said its leader was Omar Idris and he had planned it alone.
+The region is known as "Tarvan" to the group.
+"""
+SHORE = [Doc("ferry.txt", (FERRY,)), Doc("league.txt", (LEAGUE,))]
+
+
+def test_a_person_needs_evidence_and_names_of_bodies_places_and_peoples_give_no_made_up_people():
+    people, _ = _names(SHORE, FERRY + LEAGUE)
+    # a title ("the engineer", "coach", "Her son,"), a speech verb, "who", a "he" after the name
+    assert {n.text for n in people} == {"Lena Marsh", "Tomas Reyes", "Ada Quill", "Peter Alan Quill", "Omar Idris"}
+    # not "Coral Airlines" (a body's last word, "airline" occurs, though "Coral said"), not "Veroni Telecom"
+    # (a first word read as a demonym, though "Telecom said" and "Veroni Telecom's"), not "Jund Tarvan" (no
+    # evidence: the "he" of the next sentence follows another name)
+    firsts, lasts = {n.words[0] for n in people}, {n.words[-1] for n in people}
+    probes = list(probe_questions(SHORE, seed=0))
+    assert probes == list(probe_questions(SHORE, seed=0))  # deterministic for a seed
+    made_up = [re.match(r"probe: made-up name \((\w+) from .*?, (\w+) from ", note) for _, note in probes]
+    assert [m for m in made_up if m]
+    for (question, _), m in zip(probes, made_up):
+        assert not re.search(r"Coral|Airlines|Veroni|Telecom|Jund|Tarvan", question), question
+        if m:  # both parts from people
+            assert m[1] in firsts and m[2] in lasts, question
+        assert "Peter Quill" not in question  # "Peter Alan Quill" is in the collection
+
+
+def test_bodies_and_brands_after_a_preposition_are_no_places():
+    _, others = _names(SHORE, FERRY + LEAGUE)
+    # "in Kelso", "to Kelso": a place; not "on Snapgram" (though "in Snapgram"), "told Newswire" /
+    # "according to Newswire", "to Parliament", "from Chirper", "at Ardley University" (a body's name)
+    assert {(n.text, n.kind) for n in others} == {("Kelso", "place")}
+    for question, note in probe_questions(SHORE, seed=0):
+        if note.startswith("probe: asks for a figure"):
+            kind, entity = asked_about(question, note)
+            assert kind == "person" or entity == "Kelso", question
+        assert not re.search(r"Snapgram|Newswire|Parliament|Chirper|Ardley", question), question
