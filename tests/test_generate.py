@@ -356,3 +356,13 @@ def test_bodies_and_brands_after_a_preposition_are_no_places():
             kind, entity = asked_about(question, note)
             assert kind == "person" or entity == "Kelso", question
         assert not re.search(r"Snapgram|Newswire|Parliament|Chirper|Ardley", question), question
+
+
+def test_later_rounds_show_the_later_part_of_a_passage():
+    from eval.harness.drafts import later_part
+
+    text = "One fact here. Two facts there. Three is next. Four follows. Five comes. Six ends it."
+    assert later_part(text, 0) == text
+    assert later_part(text, 1) == "Three is next. Four follows. Five comes. Six ends it."
+    assert later_part(text, 2) == "Five comes. Six ends it."
+    assert later_part("A single sentence.", 2) == "A single sentence."

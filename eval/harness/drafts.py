@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from eval.metrics import fact_found
 from rag.lexicon import SOURCE_REFERENCE_RE, WORD_RE
+from rag.text import sentences
 from rag.settings import Settings
 
 if TYPE_CHECKING:
@@ -136,6 +137,16 @@ def check_draft(question: str, answer: str, passage: str) -> str | None:
     return None
 
 
+def later_part(text: str, rnd: int) -> str:
+    """The passage as shown in round `rnd`: whole at first, then from a third, then from two thirds
+    of its sentences on. A small model asked again about the same text tends to repeat its first
+    question whatever it is told to avoid; a text that starts later leads it to other facts."""
+    if rnd == 0:
+        return text
+    parts = sentences(text)
+    return " ".join(parts[len(parts) * rnd // MAX_ROUNDS:]) or text
+
+
 def draft_cases(llm, docs: list[Doc], wanted: int, seed: int, report: GenerateReport, write) -> None:
     """Ask the LLM about one passage at a time until `wanted` drafts are kept, or MAX_DRAFTS_PER_CASE
     drafts per case wanted are spent. When every passage has been asked about (a small collection),
@@ -144,16 +155,17 @@ def draft_cases(llm, docs: list[Doc], wanted: int, seed: int, report: GenerateRe
     template, seen = read_prompt("draft_user"), set()
     asked: dict[tuple[str, int], list[str]] = {}
     pool = list(sample_passages(docs, seed))
-    for passage in (p for _ in range(MAX_ROUNDS) for p in pool):
+    for rnd, passage in ((r, p) for r in range(MAX_ROUNDS) for p in pool):
         if report.kept >= wanted or report.drafted >= MAX_DRAFTS_PER_CASE * wanted:
             return
         before = asked.setdefault((passage.doc.name, passage.number), [])
         avoid = ("Already asked about this passage; ask about another fact in it:\n"
                  + "".join(f"- {q}\n" for q in before) + "\n") if before else ""
+        shown = later_part(passage.text, rnd)
         report.drafted += 1
-        reply = llm.complete(template.format(file=passage.doc.name, passage=passage.text, avoid=avoid))
+        reply = llm.complete(template.format(file=passage.doc.name, passage=shown, avoid=avoid))
         draft = parse_draft(reply)
-        why = "unparseable" if draft is None else check_draft(*draft, passage.text)
+        why = "unparseable" if draft is None else check_draft(*draft, shown)
         if why is None and draft[0].casefold() in seen:
             why = "duplicate"
         if why:
