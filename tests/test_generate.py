@@ -11,7 +11,7 @@ import re
 import pytest
 
 from eval.harness.cases import read_cases
-from eval.harness.drafts import Doc, parse_draft, spread
+from eval.harness.drafts import Doc, key_fact, parse_draft, spread
 from eval.harness.generate import GenerationStopped, generate
 from eval.harness.probes import _names, _templates, probe_questions
 from rag.errors import BadInput
@@ -148,7 +148,7 @@ def test_drafts_are_checked_against_their_passage_and_a_failure_keeps_what_was_m
     for case in cases[2:]:
         assert case["answerable"] is True and case["sources"][0] in texts
         passage = case["passage"]
-        assert case["key_facts"] == [" ".join(passage.split()[:4])] and case["key_facts"][0] in passage
+        assert case["key_facts"] == [key_fact(" ".join(passage.split()[:4]))] and case["key_facts"][0] in passage
         assert " ".join(passage.split()) in " ".join(texts[case["sources"][0]].split())
         assert re.fullmatch(r"drafted by scripted-model from \S+, passage \d+ of \d+; answer found in the passage "
                             r"\(verbatim\)", case["note"])
@@ -366,3 +366,12 @@ def test_later_rounds_show_the_later_part_of_a_passage():
     assert later_part(text, 1) == "Three is next. Four follows. Five comes. Six ends it."
     assert later_part(text, 2) == "Five comes. Six ends it."
     assert later_part("A single sentence.", 2) == "A single sentence."
+
+
+def test_a_drafted_answer_becomes_a_key_fact_without_its_lead_words():
+    from eval.harness.drafts import key_fact
+
+    assert key_fact("in Beijing") == "Beijing"
+    assert key_fact("the joint statement.") == "joint statement"
+    assert key_fact("on 3 May") == "3 May"
+    assert key_fact("The") == "The" and key_fact("Fred the Shred") == "Fred the Shred"

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from eval.metrics import fact_found
-from rag.lexicon import SOURCE_REFERENCE_RE, WORD_RE
+from rag.lexicon import SOURCE_REFERENCE_RE, STOPWORDS, WORD_RE
 from rag.text import sentences
 from rag.settings import Settings
 
@@ -137,6 +137,15 @@ def check_draft(question: str, answer: str, passage: str) -> str | None:
     return None
 
 
+def key_fact(answer: str) -> str:
+    """The drafted answer as a key fact: without the words that lead into it ("in Beijing" ->
+    "Beijing", "the joint statement" -> "joint statement"), which a right answer need not repeat."""
+    words = answer.split()
+    while len(words) > 1 and words[0].lower().strip(",.") in STOPWORDS:
+        words.pop(0)
+    return " ".join(words).strip(" .,;:")
+
+
 def later_part(text: str, rnd: int) -> str:
     """The passage as shown in round `rnd`: whole at first, then from a third, then from two thirds
     of its sentences on. A small model asked again about the same text tends to repeat its first
@@ -178,5 +187,5 @@ def draft_cases(llm, docs: list[Doc], wanted: int, seed: int, report: GenerateRe
         note = (f"drafted by {report.model} from {passage.doc.name}, passage {passage.number} of "
                 f"{len(passage.doc.chunks)}; answer found in the passage "
                 f"({'verbatim' if verbatim else 'by word stems'})")
-        write("llm", question, note, [answer], [passage.doc.name], passage.text)
+        write("llm", question, note, [key_fact(answer)], [passage.doc.name], passage.text)
         report.kept += 1
