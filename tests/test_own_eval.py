@@ -256,3 +256,17 @@ def test_rag_eval_generate_from_the_command_line(world, tmp_path):
                       (["--out", str(tmp_path / "y.jsonl"), "--questions", str(out)], "run it afterwards")]:
         r = run_cli("eval", "--generate", "5", "--collection", "news", *args, env_extra=env)
         assert r.returncode == 2 and why in r.stderr and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
+
+
+def test_the_built_in_sets_and_your_own_cases_are_told_apart():
+    from eval.harness.run import modes
+    from rag.cli import parser
+
+    def parse(*argv):
+        return modes(parser().parse_args(["eval", *argv]))
+
+    assert parse("--split", "test", "--suite", "all", "--sample", "40", "--gate") == ([], ["--suite", "--sample"])
+    assert parse("--questions", "q.jsonl", "--gate", "cases.pass_rate>=0.9") == (["questions"], [])
+    assert parse("--feedback") == (["feedback"], [])
+    assert parse("--generate", "0", "--out", "x.jsonl") == (["generate"], [])
+    assert parse("--questions", "q.jsonl", "--split", "dev") == (["questions"], ["--split"])

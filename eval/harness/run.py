@@ -178,6 +178,21 @@ def print_suites(suites: dict, out=sys.stdout) -> None:
             print(f"  {key:58s} {value:9.3f}", file=out)
 
 
+# the built-in sets' options and the values they have when not given (rag/cli.py's defaults)
+BUILTIN_DEFAULTS = {"split": "test", "suite": "article", "sample": 200, "judge": False, "no_baseline": False}
+
+
+def modes(args) -> tuple[list[str], list[str]]:
+    """The options given for your own cases (--questions, --feedback, --generate) and for the
+    built-in sets (--split, --suite, ...); `is` comparisons, since False == 0 would take
+    `--feedback` off for `--generate 0`."""
+    own = [f for f in ("questions", "feedback", "generate")
+           if getattr(args, f, None) is not None and getattr(args, f) is not False]
+    builtin = [f"--{f.replace('_', '-')}" for f, default in BUILTIN_DEFAULTS.items()
+               if getattr(args, f, default) != default]
+    return own, builtin
+
+
 def main(args) -> int:
     from rag.errors import BadInput
 
@@ -187,10 +202,7 @@ def main(args) -> int:
     if getattr(args, "list_metrics", False):
         print("\n".join(metric_names()))
         return 0
-    given = lambda f: getattr(args, f, None) not in (None, False) or getattr(args, f, None) == 0  # noqa: E731
-    own = [f for f in ("questions", "feedback", "generate") if given(f)]
-    builtin = [f"--{f.replace('_', '-')}" for f in ("split", "suite", "sample", "judge", "no_baseline")
-               if getattr(args, f, None) not in (None, False, "test", "article", 200)]
+    own, builtin = modes(args)
     if own and builtin:
         raise BadInput(f"{builtin[0]} is for the built-in sets, not --{own[0]}")
     if getattr(args, "generate", None) is not None:
