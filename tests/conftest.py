@@ -145,3 +145,11 @@ def make_pdf(path, lines, size: int = 11, more_pages=()):
     with open(path, "wb") as fh:
         writer.write(fh)
     return path
+
+
+def seed_and(folder, texts: dict[str, str]):
+    """A folder of documents: the seed article as article.txt, and `texts` (file name -> text)."""
+    folder.mkdir(parents=True)
+    for name, text in {"article.txt": SEED.read_text(encoding="utf-8"), **texts}.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder

@@ -14,11 +14,11 @@ from eval.harness.cases import read_cases
 from eval.harness.drafts import Doc, key_fact, parse_draft, spread
 from eval.harness.generate import GenerationStopped, generate
 from eval.harness.probes import _names, _templates, probe_questions
-from rag.errors import BadInput
+from rag.errors import BadInput, IndexNotBuilt
 from rag.index.store import open_store
 from rag.ingestion.documents import load
 from rag.settings import Settings
-from tests.conftest import SEED
+from tests.conftest import SEED, seed_and
 from tests.openai_stub import ScriptedOpenAI
 
 pytestmark = pytest.mark.integration
@@ -50,10 +50,7 @@ FIELDS = {"id", "question", "answerable", "key_facts", "sources", "made_by", "no
 def world(tmp_path_factory):
     """A collection "gen" of two documents: the seed article and a short one about a lighthouse."""
     root = tmp_path_factory.mktemp("generate")
-    docs = root / "docs"
-    docs.mkdir()
-    (docs / "article.txt").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
-    (docs / "harbour.txt").write_text(HARBOUR, encoding="utf-8")
+    docs = seed_and(root / "docs", {"harbour.txt": HARBOUR})
     settings = Settings.from_env({"RAG_DATA_DIR": str(root / "data")}).with_(collection="gen")
     open_store(settings, create=True).sync(load([docs]))
     texts = {p.name: p.read_text(encoding="utf-8") for p in docs.iterdir()}
@@ -183,7 +180,7 @@ def test_unknown_or_empty_collection_and_an_existing_file(world, tmp_path):
         generate(5, tmp_path / "a.jsonl", settings=settings.with_(collection="nosuch"))
     empty = settings.with_(collection="empty")
     open_store(empty, create=True)
-    with pytest.raises(BadInput, match=r"^collection empty holds no documents; `rag ingest` some first$"):
+    with pytest.raises(IndexNotBuilt, match=r"^collection empty is empty; run `rag ingest --collection empty PATH`$"):
         generate(5, tmp_path / "a.jsonl", settings=empty)
     assert not (tmp_path / "a.jsonl").exists()
     reviewed = tmp_path / "reviewed.jsonl"

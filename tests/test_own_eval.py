@@ -12,7 +12,7 @@ from eval.harness.feedback import case_of, correction_facts, facts_of
 from eval.harness.gate import gate, parse_thresholds
 from eval.harness.own import evaluate, metric_names
 from rag.answer import Answer, Citation
-from rag.errors import BadInput
+from rag.errors import BadInput, IndexNotBuilt
 from tests.test_integration_core import run_cli
 
 
@@ -132,14 +132,11 @@ def world(tmp_path_factory):
     from rag.answering.engine import Engine
     from rag.ingestion.documents import load
     from rag.settings import Settings
-    from tests.conftest import SEED
+    from tests.conftest import seed_and
 
     root = tmp_path_factory.mktemp("own")
-    docs = root / "docs"
-    docs.mkdir()
-    (docs / "article.txt").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
-    (docs / "port.txt").write_text("The new harbour in Valdora opened in 2019. It cost 40 million euros.\n\n"
-                                   "The harbour handles grain shipments from the northern farms.\n", encoding="utf-8")
+    docs = seed_and(root / "docs", {"port.txt": "The new harbour in Valdora opened in 2019. It cost 40 million euros."
+                                                "\n\nThe harbour handles grain shipments from the northern farms.\n"})
     data = root / "data"
     engine = Engine(Settings.from_env({"RAG_DATA_DIR": str(data)}))
     news = engine.for_collection("news", create=True)
@@ -181,7 +178,7 @@ def test_bad_collections_and_sources_are_refused_before_anything_runs(world, tmp
         evaluate(f, collection="news", engine=engine)
     with pytest.raises(BadInput, match="no collection nope"):
         evaluate(f, collection="nope", engine=engine)
-    with pytest.raises(BadInput, match="collection empty holds no documents"):
+    with pytest.raises(IndexNotBuilt, match="collection empty is empty; run `rag ingest --collection empty PATH`"):
         evaluate(f, collection="empty", engine=engine)
 
 

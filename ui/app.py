@@ -196,16 +196,6 @@ def build_app(engine=None) -> gr.Blocks:
         table_, choice_, chosen_ = document_views(collection)
         return gr.update(choices=names), table_, choice_, chosen_
 
-    def saved_turn(chat) -> list | None:
-        """[chat id, turn number] of the chat's newest saved turn (the one just answered), or None."""
-        if chat.saved_turn is not None:  # the number the store gave the turn: right even if another window adds one
-            return [chat.id, chat.saved_turn]
-        try:
-            return [chat.id, store().summary(chat.id, chat.user).turns]
-        except RagError as exc:
-            log.warning("cannot find the saved turn of chat %s: %s", chat.id, exc)
-            return None
-
     def respond(message, history, answers, top_k, answerer, collection=None, chosen=None, scopes=None,
                 chat_id=None, saved=None, request: gr.Request = None):
         """Answer one turn, streaming; a finished turn is saved to the chat `chat_id` (a new one
@@ -257,7 +247,7 @@ def build_app(engine=None) -> gr.Blocks:
             return
         answers.append(result)
         scopes.append(scope)
-        saved.append(saved_turn(chat))
+        saved.append([chat.id, chat.saved_turn])  # the number the store gave it, even if another window added one
         history[-1]["content"] = answer_html(result, turn)
         yield history, answers, evidence_html(result, turn, **scope), "", scopes, chat.id, saved
 
@@ -407,6 +397,10 @@ def build_app(engine=None) -> gr.Blocks:
         """The rating of turn `n` of chat `chat`, or None."""
         return next((r for r in store().ratings(user, chat_id=chat) if r.n == n), None)
 
+    def asked(answers, turn: int, n: int) -> str:
+        """The question of the window's answer `turn` on one line (HTML-escaped), for a status line."""
+        return escape(" ".join(answers[turn].question.split())) if turn < len(answers or []) else f"turn {n}"
+
     def not_saved(message: str) -> str:
         """A rating that could not be saved: a warning toast, and the same in the status line."""
         gr.Warning(f"Not saved: {message}")
@@ -422,7 +416,7 @@ def build_app(engine=None) -> gr.Blocks:
             return "Only a finished answer, saved in a chat, can be rated.", gr.skip()
         chat, n = saved[turn]
         user = user_of(request)
-        question = escape(" ".join(answers[turn].question.split())) if turn < len(answers or []) else f"turn {n}"
+        question = asked(answers, turn, n)
         try:
             before = rating_of(chat, n, user)
             if evt.liked is True or evt.liked is False:
@@ -458,7 +452,7 @@ def build_app(engine=None) -> gr.Blocks:
             store().rate(chat, n, rating, text, user)
         except RagError as exc:
             return not_saved(str(exc)), gr.skip(), gr.skip()
-        question = escape(" ".join(answers[turn].question.split())) if turn < len(answers or []) else f"turn {n}"
+        question = asked(answers, turn, n)
         return (f"Rated: {THUMBS[rating]} “{question}”, with the correction: {escape(' '.join(text.split()))}",
                 "", turn)
 

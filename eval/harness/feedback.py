@@ -14,7 +14,8 @@ each case stands alone.
 
 from __future__ import annotations
 
-from rag.lexicon import QUOTED_RE, REFUSAL_RE, SPECIFIC_RE, STOPWORDS
+from rag.guard.verify import is_refusal
+from rag.lexicon import QUOTED_RE, SPECIFIC_RE, STOPWORDS
 from rag.text import content_terms, strip_citations
 
 from .cases import Case
@@ -53,7 +54,7 @@ def correction_facts(correction: str, question: str) -> list[str]:
 
 
 def says_no_answer(text: str) -> bool:
-    return bool(REFUSAL_RE.search(text)) or "don't say" in text.lower() or "not in the documents" in text.lower()
+    return is_refusal(text) or "don't say" in text.lower() or "not in the documents" in text.lower()
 
 
 def case_of(rating) -> Case:
@@ -85,5 +86,4 @@ def case_of(rating) -> Case:
 
 def feedback_cases(store, collection: str | None = None, user: str = "") -> list[Case]:
     """Every rating in the chat store (of `collection`, when given) as a case, oldest first."""
-    ratings = [r for r in store.ratings(user=user) if collection is None or r.collection == collection]
-    return [case_of(r) for r in sorted(ratings, key=lambda r: r.created)]
+    return [case_of(r) for r in sorted(store.ratings(user=user, collection=collection), key=lambda r: r.created)]

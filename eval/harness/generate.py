@@ -81,7 +81,7 @@ def generate(n: int, out: Path, *, settings: Settings, llm=None, probes: int | N
     `llm`: an object with `.complete(prompt)`; None uses the configured LLM if there is one;
     False makes probes only. `probes`: how many of the n are probes when there is an LLM (default:
     about one in five; without an LLM all are). An existing non-empty `out` is kept unless `overwrite`.
-    BadInput for an unknown or empty collection; GenerationStopped (its `.report` attached) when
+    BadInput for an unknown collection, IndexNotBuilt for an empty one; GenerationStopped (its `.report` attached) when
     the LLM fails part-way, the cases made so far left in `out`."""
     started = time.perf_counter()
     if n < 1:
@@ -139,11 +139,11 @@ def generate(n: int, out: Path, *, settings: Settings, llm=None, probes: int | N
 def _documents(settings: Settings) -> list[Doc]:
     """The collection's documents, each with its chunks in document order; BadInput when the
     collection does not exist or holds nothing."""
-    from rag.index.store import open_store
+    from rag.index.store import empty_collection, open_store
 
     store = open_store(settings)
     if store.count() == 0:
-        raise BadInput(f"collection {settings.collection} holds no documents; `rag ingest` some first")
+        raise empty_collection(store)
     by_path: dict[str, list] = {}
     for node in store.nodes():
         by_path.setdefault(node.metadata.get("path", ""), []).append(node)

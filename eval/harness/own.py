@@ -23,19 +23,14 @@ import sys
 import time
 from pathlib import Path
 
-from rag.errors import BadInput
+from rag.errors import BadInput, IndexNotBuilt
 from rag.text import normalize, strip_citations
 
 from .. import metrics
 from ..metrics import summarize
 from .cases import Case, read_cases
 from .feedback import feedback_cases
-
-
-def _progress(total: int, desc: str):
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, unit="q", file=sys.stderr, leave=False, disable=not sys.stderr.isatty())
+from .run import progress
 
 
 def _named(expected: tuple[str, ...], source: str) -> bool:
@@ -131,11 +126,11 @@ def metric_names() -> list[str]:
 
 def _engine_for(collection: str | None, engine):
     from rag import default_engine
+    from rag.index.store import empty_collection
 
     eng = default_engine(collection) if engine is None else engine.for_collection(collection)
     if eng.store.count() == 0:
-        name = eng.settings.collection
-        raise BadInput(f"collection {name} holds no documents; `rag ingest --collection {name} FILES` adds some")
+        raise empty_collection(eng.store)
     return eng
 
 
@@ -146,7 +141,7 @@ def _check_sources(cases: list[Case], engines: dict, default: str) -> None:
     for case in cases:
         name = case.collection or default
         held = {Path(p).name for p in engines[name].documents()}
-        for n, expected in enumerate(case.sources):
+        for expected in case.sources:
             for doc in expected:
                 if Path(doc).name not in held:
                     where = f"line {case.line}" if case.line else case.id
@@ -161,8 +156,8 @@ def evaluate(questions: str | Path | None = None, *, collection: str | None = No
     """Run a questions file and/or the stored ratings (`feedback`) and score them: results as
     `rag eval --questions` writes them to results.json. `collection`: where the file's questions
     are asked (default: RAG_COLLECTION, else "default") and, with `feedback`, which ratings run
-    (default: all, each in its own collection). BadInput for a bad file, an unknown or empty
-    collection, or no cases at all."""
+    (default: all, each in its own collection). BadInput for a bad file, an unknown collection
+    or no cases at all; IndexNotBuilt for an empty collection."""
     from rag import Chat
     from rag.settings import Settings
 
@@ -186,7 +181,7 @@ def evaluate(questions: str | Path | None = None, *, collection: str | None = No
     for name in dict.fromkeys(c.collection for c in cases if c.collection and c.collection not in engines):
         try:
             engines[name] = _engine_for(name, engine)
-        except BadInput as exc:  # ratings of a collection deleted since, or emptied: said, not fatal
+        except (BadInput, IndexNotBuilt) as exc:  # ratings of a collection deleted since, or emptied: said, not fatal
             skipped[name] = sum(c.collection == name for c in cases)
             print(f"rag: skipping {skipped[name]} rating(s) of collection {name}: {exc}", file=sys.stderr)
     cases = [c for c in cases if (c.collection or default) in engines]
@@ -195,16 +190,14 @@ def evaluate(questions: str | Path | None = None, *, collection: str | None = No
     _check_sources(cases, engines, default)
     t0 = time.perf_counter()
     records, verdicts = [], []
-    bar = _progress(sum(len(c.turns) for c in cases), "cases")
-    for case in cases:
+    chat = None
+    for case, n, item in progress([(c, n, t) for c in cases for n, t in enumerate(c.turns)], "questions"):
         eng = engines[case.collection or default]
-        chat = Chat(eng, answerer=answerer) if case.conversation else None
-        for n, item in enumerate(case.turns):
-            ans = chat.ask(item.question, top_k=top_k) if chat else eng.ask(item.question, answerer=answerer, top_k=top_k)
-            records.append((item, ans))
-            verdicts.append(verdict(case, n, ans))
-            bar.update(1)
-    bar.close()
+        if n == 0:  # a conversation's turns are asked in one Chat, as follow-ups
+            chat = Chat(eng, answerer=answerer) if case.conversation else None
+        ans = chat.ask(item.question, top_k=top_k) if chat else eng.ask(item.question, answerer=answerer, top_k=top_k)
+        records.append((item, ans))
+        verdicts.append(verdict(case, n, ans))
     # The text each passage points into (for PDFs and office files: the extracted text), read
     # once per document, for the citation checks of eval.metrics.
     sources: dict[str, str] = {}

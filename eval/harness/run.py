@@ -31,7 +31,7 @@ from .suites import fitzgov_suite, halueval_suite
 THRESHOLDS = DATA_DIR / "thresholds.json"
 
 
-def _progress(items, desc: str):
+def progress(items, desc: str):
     from tqdm import tqdm
 
     return tqdm(items, desc=desc, unit="q", file=sys.stderr, leave=False, disable=not sys.stderr.isatty())
@@ -86,12 +86,12 @@ def run(split: str = "test", answerer: str = "extractive", baseline: bool = True
         engine.ask("warm-up question about the documents")  # load models before timing
         items = golden.questions(split)
         convs = golden.conversations(split)
-        singles = [(item, engine.ask(item.question)) for item in _progress(items, "questions")]
+        singles = [(item, engine.ask(item.question)) for item in progress(items, "questions")]
         side = variants(engine)
         by_rules = ask_with(engine, items, *side["rules"])
         by_learned = ask_with(engine, items, *side["learned"])
         turns = []
-        for conv in _progress(convs, "conversations"):
+        for conv in progress(convs, "conversations"):
             chat = Chat(engine)
             turns += [(t, chat.ask(t.question)) for t in conv.turns]
         results = {
@@ -109,7 +109,7 @@ def run(split: str = "test", answerer: str = "extractive", baseline: bool = True
             llm = engine.llm.client if answerer == "llm" else None
             plain = PlainLlamaIndex(seeds, tmp_path / "baseline", llm=llm)
             plain.ask("warm-up question about the documents")
-            base = [(item, plain.ask(item.question)) for item in _progress(items, "baseline")]
+            base = [(item, plain.ask(item.question)) for item in progress(items, "baseline")]
             base_turns = [(t, plain.ask(t.question)) for c in convs for t in c.turns]
             results["baseline"] = {**summarize(base, sources, engine.scorer),
                                    "conversations": summarize(base_turns, sources, engine.scorer),
@@ -118,7 +118,7 @@ def run(split: str = "test", answerer: str = "extractive", baseline: bool = True
         if judge:
             results["judge"] = judge_answers(engine, singles)
             # the judge measured: its verdicts on labelled pairs beside the offline checker's
-            results["judge"]["on_labelled_pairs"] = judge_pairs(engine, _progress(golden.labelled_pairs(split), "judge check"))
+            results["judge"]["on_labelled_pairs"] = judge_pairs(engine, progress(golden.labelled_pairs(split), "judge check"))
         results["config"]["seconds"] = round(time.perf_counter() - t0, 1)
     return results
 

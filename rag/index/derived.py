@@ -32,9 +32,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rag.errors import IndexNotBuilt
-from rag.index.store import Store
-from rag.settings import DEFAULT_COLLECTION
+from rag.index.store import Store, empty_collection
 
 if TYPE_CHECKING:  # rag.index.corpus is imported only when statistics are built or loaded
     from rag.index.corpus import CorpusStats
@@ -103,7 +101,7 @@ class Derived:
 
     def _make(self, version: tuple) -> Snapshot:
         if version[0] == 0:
-            raise self._empty()
+            raise empty_collection(self.store)
         fp = fingerprint(self.store.ids()) if self.root or self._snap else ""
         if self._snap is not None and self._snap.fingerprint == fp:
             return replace(self._snap, version=version)
@@ -112,18 +110,12 @@ class Derived:
             return Snapshot(version, fp, *loaded, source="loaded")
         nodes = self.store.nodes()
         if not nodes:
-            raise self._empty()
+            raise empty_collection(self.store)
         fp = fingerprint(n.node_id for n in nodes)  # what was read, even if the index moved on meanwhile
         bm25, stats = build(nodes)
         if self.root:
             self._save(fp, bm25, stats)
         return Snapshot(version, fp, bm25, stats, source="built")
-
-    def _empty(self) -> IndexNotBuilt:
-        name = self.store.settings.collection
-        if name != DEFAULT_COLLECTION:
-            return IndexNotBuilt(f"collection {name} is empty; run `rag ingest --collection {name} PATH`")
-        return IndexNotBuilt(f"the index in {self.store.location} is empty; run `rag ingest PATH`")
 
     def _load(self, fp: str):
         from llama_index.retrievers.bm25 import BM25Retriever

@@ -141,6 +141,14 @@ def no_collection(name: str) -> NoCollection:
     return NoCollection(f"no collection {name}; `rag collections` lists them")
 
 
+def empty_collection(store: "Store") -> IndexNotBuilt:
+    """The error for a collection that holds no documents, naming the command that fills it."""
+    name = store.settings.collection
+    if name != DEFAULT_COLLECTION:
+        return IndexNotBuilt(f"collection {name} is empty; run `rag ingest --collection {name} PATH`")
+    return IndexNotBuilt(f"the index in {store.location} is empty; run `rag ingest PATH`")
+
+
 def _exists(settings: Settings, client) -> bool:
     """Is there a Chroma collection for settings.collection?"""
     from chromadb.errors import NotFoundError
