@@ -95,8 +95,9 @@ def answer_from(question: str, passages, *, answerer: str | None = None) -> Answ
 class Chat:
     """A conversation: follow-up questions are resolved against earlier turns.
 
-    With a `store` (rag.chats.ChatStore) every finished turn is saved under `chat.id`, and
-    `Chat.resume(chat_id, store=...)` carries on a saved chat where it stopped."""
+    With a `store` (rag.chats.ChatStore; ChatStore.for_settings() is the data folder's) every
+    finished turn is saved under `chat.id`, and `Chat.resume(chat.id)` carries on a saved chat
+    where it stopped. Without one, nothing is saved."""
 
     def __init__(self, engine: "Engine | None" = None, *, answerer: str | None = None,
                  store: "ChatStore | None" = None, chat_id: str | None = None, user: str = "",
@@ -123,13 +124,28 @@ class Chat:
             self.reset()  # a new id; the chat is created in the store with its first turn
 
     @classmethod
-    def resume(cls, chat_id: str, *, store: "ChatStore", engine: "Engine | None" = None,
-               answerer: str | None = None, user: str = "", documents: list[str] | None = None) -> "Chat":
+    def resume(cls, chat_id: str, *, store: "ChatStore | None" = None, engine: "Engine | None" = None,
+               answerer: str | None = None, user: str = "", documents: list[str] | None = None,
+               collection: str | None = None) -> "Chat":
         """The saved chat `chat_id` (its id, a unique prefix of it, or 'last'), history restored:
         follow-ups are read against its earlier turns as in the live conversation, in the
-        collection it was saved in."""
-        chat_id = store.find(chat_id, user)
+        collection it was saved in. 'last' is the newest chat of `collection` (default: the
+        engine's, or RAG_COLLECTION, else "default"), never one of another collection; a chat named
+        by id that is in another collection than a `collection` given is BadInput. `store`:
+        default, the chats in the data folder (ChatStore.for_settings())."""
+        from rag.chats import ChatStore
+        from rag.settings import Settings, collection_name
+
+        settings = getattr(engine, "settings", None) or Settings.from_env()
+        store = store if store is not None else ChatStore.for_settings(settings)
+        wanted = collection_name(collection) if collection is not None else None
+        last = chat_id.strip().lower() == "last"
+        chat_id = store.find(chat_id, user, collection=(wanted or settings.collection) if last
+                             else None)
         collection = store.summary(chat_id, user).collection
+        if wanted is not None and wanted != collection:
+            raise BadInput(f"chat {chat_id[:8]} is in collection {collection}, not {wanted}; "
+                           f"leave out the collection to continue it")
         chat = cls(engine, answerer=answerer, store=store, chat_id=chat_id, user=user, collection=collection,
                    documents=documents)
         chat.history = store.load(chat_id, user)

@@ -38,7 +38,7 @@ from rag.answer import Answer, Citation, Passage
 from rag.errors import BackendUnavailable, BadInput
 
 FILE_NAME = "chats.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # SCHEMA is version 1; MIGRATIONS take it to this one
 TITLE_CHARS = 80
 
 SCHEMA = """
@@ -77,6 +77,18 @@ CREATE TABLE IF NOT EXISTS ratings (
 );
 CREATE INDEX IF NOT EXISTS ratings_by_user_created ON ratings (user, created);
 """
+
+
+def m002_rating_comment(conn) -> None:
+    """A rating keeps a comment apart from its correction: `/down wrong` is a remark about the
+    answer, not what it should have said (only a correction becomes a fact to check)."""
+    conn.execute("ALTER TABLE ratings ADD COLUMN comment TEXT NOT NULL DEFAULT ''")
+
+
+# Each change to the schema after version 1, applied once, in order, in the transaction that
+# opens the store; the version reached is recorded in schema_version.
+MIGRATIONS = {2: m002_rating_comment}
+
 RATINGS = ("up", "down")
 CORRECTION_CHARS = 4000
 
@@ -155,7 +167,8 @@ class Rating:
     earlier turns); answer_json: the answer_record() of the answer, as JSON text; rating: 'up'
     (the answer is right) or 'down' (it is wrong); correction: what the answer should have said
     ('' when none was given); created: when it was rated (seconds since the epoch); answer: the
-    Answer itself (answer_from_record(), its citations and cited passages as objects)."""
+    Answer itself (answer_from_record(), its citations and cited passages as objects); comment:
+    a remark on the answer ("wrong", "too long"), never taken as what it should have said."""
 
     id: int
     user: str
@@ -169,13 +182,15 @@ class Rating:
     correction: str
     created: float
     answer: Answer
+    comment: str = ""
 
 
-RATING_COLUMNS = "id, user, chat_id, n, collection, question, standalone, answer_json, rating, correction, created"
+RATING_COLUMNS = ("id, user, chat_id, n, collection, question, standalone, answer_json, rating, correction, created, "
+                  "comment")
 
 
 def _rating(row: tuple) -> Rating:
-    return Rating(*row, answer=_answer(row[6], row[7]))
+    return Rating(*row[:11], answer=_answer(row[6], row[7]), comment=row[11])
 
 
 class ChatStore:
@@ -193,11 +208,15 @@ class ChatStore:
             for statement in filter(str.strip, SCHEMA.split(";")):  # executescript() would commit
                 conn.execute(statement)
             row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
-            if row[0] is None:
-                conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-            elif row[0] > SCHEMA_VERSION:
+            version = 1 if row[0] is None else row[0]  # a new file has SCHEMA: version 1
+            if version > SCHEMA_VERSION:
                 raise BackendUnavailable(f"the saved chats in {self.path} were written by a newer version of rag "
-                                         f"(schema {row[0]}, this one reads {SCHEMA_VERSION})")
+                                         f"(schema {version}, this one reads {SCHEMA_VERSION})")
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                MIGRATIONS[step](conn)
+            if row[0] is None or version < SCHEMA_VERSION:
+                conn.execute("DELETE FROM schema_version")
+                conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
 
     @classmethod
     def for_settings(cls, settings=None) -> ChatStore:
@@ -286,13 +305,15 @@ class ChatStore:
                          (now, title_of(question), chat_id))
         return n
 
-    def list(self, user: str = "", limit: int = 100, offset: int = 0) -> list[ChatSummary]:
-        """The user's chats, most recently updated first."""
+    def list(self, user: str = "", limit: int = 100, offset: int = 0,
+             collection: str | None = None) -> list[ChatSummary]:
+        """The user's chats (only those of `collection`, when given), most recently updated first."""
+        where, args = ("user = ? AND collection = ?", (user, collection)) if collection is not None else ("user = ?", (user,))
         with self._tx() as conn:
             rows = conn.execute(
                 "SELECT id, title, created, updated, (SELECT COUNT(*) FROM turns WHERE chat_id = chats.id), collection "
-                "FROM chats WHERE user = ? ORDER BY updated DESC, rowid DESC LIMIT ? OFFSET ?",
-                (user, limit, offset)).fetchall()
+                f"FROM chats WHERE {where} ORDER BY updated DESC, rowid DESC LIMIT ? OFFSET ?",
+                (*args, limit, offset)).fetchall()
         return [ChatSummary(*row) for row in rows]
 
     def summary(self, chat_id: str, user: str = "") -> ChatSummary:
@@ -301,13 +322,15 @@ class ChatStore:
             turns = conn.execute("SELECT COUNT(*) FROM turns WHERE chat_id = ?", (chat_id,)).fetchone()[0]
         return ChatSummary(chat_id, title, created, updated, turns, collection)
 
-    def find(self, ref: str, user: str = "") -> str:
-        """The id that `ref` names: a whole id, a prefix of exactly one, or 'last' (the newest)."""
+    def find(self, ref: str, user: str = "", collection: str | None = None) -> str:
+        """The id that `ref` names: a whole id, a prefix of exactly one, or 'last' (the newest, of
+        `collection` when given: another collection's chat would be answered from other documents)."""
         ref = ref.strip().lower()
         if ref == "last":
-            newest = self.list(user, limit=1)
+            newest = self.list(user, limit=1, collection=collection)
             if not newest:
-                raise BadInput(f"no saved chats in {self.path} yet; `rag chat` starts one")
+                where = f" of collection {collection}" if collection is not None else ""
+                raise BadInput(f"no saved chats{where} in {self.path} yet; `rag chat` starts one")
             return newest[0].id
         if not re.fullmatch(r"[0-9a-f]{1,32}", ref):
             raise self._not_found(ref)
@@ -338,19 +361,21 @@ class ChatStore:
             conn.execute("DELETE FROM turns WHERE chat_id = ?", (chat_id,))
             conn.execute("DELETE FROM chats WHERE id = ?", (chat_id,))
 
-    def rate(self, chat_id: str, n: int, rating: str, correction: str = "", user: str = "") -> int:
+    def rate(self, chat_id: str, n: int, rating: str, correction: str = "", user: str = "", *,
+             comment: str = "") -> int:
         """Rate turn `n` (1, 2, ...) of the user's chat 'up' or 'down', with an optional correction
-        (what the answer should have said); returns the rating's id. Rating the same turn again
-        replaces its rating and correction (the id stays). BadInput for an unknown chat or turn,
-        or a rating other than up/down."""
+        (what the answer should have said) and an optional comment (a remark on it); returns the
+        rating's id. Rating the same turn again replaces its rating, correction and comment (the id
+        stays). BadInput for an unknown chat or turn, or a rating other than up/down."""
         rating = rating.strip().lower() if isinstance(rating, str) else rating
         if rating not in RATINGS:
             raise BadInput(f"a rating is up or down, not {rating!r}")
         if isinstance(n, bool) or not isinstance(n, int):
             raise BadInput(f"a turn is a number (1, 2, ...), not {n!r}")
-        correction = (correction or "").strip()
-        if len(correction) > CORRECTION_CHARS:
-            raise BadInput(f"a correction holds at most {CORRECTION_CHARS} characters, this one {len(correction)}")
+        correction, comment = (correction or "").strip(), (comment or "").strip()
+        for what, text in (("correction", correction), ("comment", comment)):
+            if len(text) > CORRECTION_CHARS:
+                raise BadInput(f"a {what} holds at most {CORRECTION_CHARS} characters, this one {len(text)}")
         now = time.time()
         with self._tx(immediate=True) as conn:
             chat_id, _, _, _, collection = self._owned(conn, chat_id, user)
@@ -362,11 +387,12 @@ class ChatStore:
             question, standalone, answer_json = row
             conn.execute(
                 "INSERT INTO ratings (user, chat_id, n, collection, question, standalone, answer_json, rating, "
-                "correction, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "correction, created, comment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (chat_id, n) DO UPDATE SET user = excluded.user, collection = excluded.collection, "
                 "question = excluded.question, standalone = excluded.standalone, answer_json = excluded.answer_json, "
-                "rating = excluded.rating, correction = excluded.correction, created = excluded.created",
-                (user, chat_id, n, collection, question, standalone, answer_json, rating, correction, now))
+                "rating = excluded.rating, correction = excluded.correction, created = excluded.created, "
+                "comment = excluded.comment",
+                (user, chat_id, n, collection, question, standalone, answer_json, rating, correction, now, comment))
             return conn.execute("SELECT id FROM ratings WHERE chat_id = ? AND n = ?", (chat_id, n)).fetchone()[0]
 
     def ratings(self, user: str = "", collection: str | None = None, chat_id: str | None = None) -> list[Rating]:
@@ -410,25 +436,39 @@ class ChatStore:
 
     def export_markdown(self, chat_id: str, user: str = "") -> str:
         """Each turn: the question, the answer with its [n] markers, then its sources, each cited
-        passage quoted verbatim with its file and character offsets."""
+        passage quoted verbatim with its file and character offsets. Every text from a person, a
+        model or a document is written inert (md_text): no HTML, image or link of theirs runs in a
+        viewer that renders the file."""
         chat = self.export_json(chat_id, user)
-        lines = [f"# {chat['title'] or 'Chat'}", "",
+        lines = [f"# {md_text(chat['title']) or 'Chat'}", "",
                  f"Chat {chat['id']}, {len(chat['turns'])} turn(s), {_when(chat['created'])} to {_when(chat['updated'])}."]
         for turn in chat["turns"]:
             a = answer_from_record(turn["answer"])
-            lines += ["", f"## {turn['n']}. {' '.join(turn['question'].split())}", ""]
+            lines += ["", f"## {turn['n']}. {md_text(' '.join(turn['question'].split()))}", ""]
             if turn["standalone"] != turn["question"]:
-                lines += [f"*Understood as: {turn['standalone']}*", ""]
-            lines.append(a.text)
+                lines += [f"*Understood as: {md_text(turn['standalone'])}*", ""]
+            lines.append(md_text(a.text))
             if a.citations:
                 lines += ["", "Sources:", ""]
                 for c in a.citations:
                     lines.append(f"- [{c.number}] {_where(c)}")
-                    lines += ["", *[f"  > {line}" if line else "  >" for line in c.text.split("\n")], ""]
+                    lines += ["", *[f"  > {md_text(line)}" if line else "  >" for line in c.text.split("\n")], ""]
             if a.unsupported:
                 lines += ["", "Removed as unsupported by the cited sources:", ""]
-                lines += [f"- {s}" for s in a.unsupported]
+                lines += [f"- {md_text(s)}" for s in a.unsupported]
         return "\n".join(lines).rstrip() + "\n"
+
+
+# Markdown's active characters, backslash-escaped by md_text: a viewer shows them as they are.
+_MD_ACTIVE = re.compile(r"([\\`*_{}\[\]()#+!|~>])")
+
+
+def md_text(text: str) -> str:
+    """`text` for a Markdown file, shown as written: HTML escaped (`<img onerror=...>` is text) and
+    Markdown's punctuation backslash-escaped (`![x](http://...)` loads nothing)."""
+    from html import escape
+
+    return _MD_ACTIVE.sub(r"\\\1", escape(text, quote=False))
 
 
 def _answer(standalone: str, answer_json: str) -> Answer:
@@ -444,9 +484,15 @@ def _when(t: float) -> str:
 def _where(c: Citation) -> str:
     """The file and the character offsets a citation's text sits at (in the extracted text for HTML and PDF)."""
     at = f"characters {c.start}–{c.end}"
+    source, path = _code(c.source), _code(c.path or "")
     if c.path and Path(c.path).name != c.source:
-        where = f"`{c.source}`, {at} of its extracted text `{c.path}`"
+        where = f"{source}, {at} of its extracted text {path}"
     else:
-        where = f"`{c.source}`, {at}" + (f" (`{c.path}`)" if c.path else "")
+        where = f"{source}, {at}" + (f" ({path})" if c.path else "")
     page = getattr(c, "page", None)
-    return where + (f", page {page}" if page is not None else "") + (f", “{c.heading}”" if c.heading else "")
+    return where + (f", page {page}" if page is not None else "") + (f", “{md_text(c.heading)}”" if c.heading else "")
+
+
+def _code(name: str) -> str:
+    """A file name as a Markdown code span (inert), its own backticks unable to close it."""
+    return "`" + name.replace("`", "\u2018") + "`"

@@ -141,10 +141,7 @@ def cmd_chat(args) -> int:
     collection = _collection(args)
     if args.resume:  # an unknown id fails here, before the engine is built
         chat = Chat.resume(args.resume, store=ChatStore.for_settings(settings), answerer=args.answerer,
-                           documents=args.docs)
-        if collection is not None and collection != chat.collection:
-            raise BadInput(f"chat {chat.id[:8]} is in collection {chat.collection}, not {collection}; "
-                           f"leave out --collection to continue it")
+                           documents=args.docs, collection=collection)  # 'last': the newest of the collection
     else:
         chat = Chat(answerer=args.answerer, store=_chat_store(settings), collection=collection, documents=args.docs)
     data_dir = chat.engine.settings.data_dir  # an unknown collection fails here
@@ -159,8 +156,8 @@ def cmd_chat(args) -> int:
     seen_notices: set[str] = set()  # say a notice once per session at most, not every turn
     interactive = sys.stdin.isatty()
     if interactive:
-        print("Ask about your documents. /reset starts over, /up or /down [correction] rates the last answer, "
-              "/quit (or Ctrl-D) leaves.")
+        print("Ask about your documents. /reset starts over; /up or /down [comment] rates the last answer, "
+              "/fix TEXT says what it should have said; /quit (or Ctrl-D) leaves.")
         if args.resume:
             title = title_of(chat.history[0][0], 60) if chat.history else ""
             print(f"(continuing chat {chat.id[:8]}, {len(chat.history)} turn(s): {title})")
@@ -181,15 +178,20 @@ def cmd_chat(args) -> int:
             print(saved_as("conversation cleared; new chat") if chat.store is not None and interactive
                   else "(conversation cleared)")
             continue
-        command, _, correction = line.partition(" ")
-        if command in ("/up", "/down"):
+        command, _, text = line.partition(" ")
+        if command in ("/up", "/down", "/fix"):
             if chat.store is None:
                 print("rag: this chat is not saved, so its answers cannot be rated", file=sys.stderr)
             elif not chat.history:
                 print("rag: no answer to rate yet; ask a question first", file=sys.stderr)
+            elif command == "/fix" and not text.strip():
+                print("rag: /fix takes what the answer should have said: /fix The meeting was in Beijing.",
+                      file=sys.stderr)
             else:
                 try:
-                    print(_rate(chat.store, chat.id, chat.store.summary(chat.id).turns, command[1:], correction))
+                    n = chat.store.summary(chat.id).turns
+                    print(_fix(chat.store, chat.id, n, text) if command == "/fix"
+                          else _rate(chat.store, chat.id, n, command[1:], comment=text))
                 except RagError as exc:
                     print(f"rag: {exc}", file=sys.stderr)
             continue
@@ -248,12 +250,21 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _rate(store, chat_id: str, n: int, rating: str, correction: str = "") -> str:
-    """Rate turn `n` of a saved chat; the line that says what was rated."""
-    rating_id = store.rate(chat_id, n, rating, correction)
+def _rate(store, chat_id: str, n: int, rating: str, correction: str = "", comment: str = "") -> str:
+    """Rate turn `n` of a saved chat; the line that says what was rated. A correction (what the
+    answer should have said) becomes a fact `rag eval --feedback` checks; a comment does not."""
+    rating_id = store.rate(chat_id, n, rating, correction, comment=comment)
     r = next(r for r in store.ratings(chat_id=chat_id) if r.id == rating_id)
     line = f"rated turn {r.n} of chat {r.chat_id[:8]} {r.rating}: {_one_line(r.question)}"
+    line += f" (comment: {_one_line(r.comment)})" if r.comment else ""
     return line + (f" (correction: {_one_line(r.correction)})" if r.correction else "")
+
+
+def _fix(store, chat_id: str, n: int, correction: str) -> str:
+    """Give turn `n` a correction, keeping its rating and comment (rated down when it had none)."""
+    before = next((r for r in store.ratings(chat_id=chat_id) if r.n == n), None)
+    return _rate(store, chat_id, n, before.rating if before else "down", correction,
+                 before.comment if before else "")
 
 
 def cmd_feedback(args) -> int:
@@ -267,7 +278,8 @@ def cmd_feedback(args) -> int:
     if args.rating is not None and rating not in ("up", "down"):
         raise BadInput(f"rate an answer up or down, not {args.rating!r} (`rag feedback` alone lists the ratings)")
     with_rating = [name for name, value in (("--chat", args.chat), ("--turn", args.turn),
-                                            ("--correction", args.correction)) if value is not None]
+                                            ("--correction", args.correction), ("--comment", args.comment))
+                   if value is not None]
     if args.delete is not None:
         if rating or with_rating:
             raise BadInput("--delete ID goes alone, without up/down, --chat, --turn or --correction")
@@ -286,7 +298,7 @@ def cmd_feedback(args) -> int:
         n = int(args.turn) if args.turn is not None else store.summary(chat_id).turns
         if n == 0:
             raise BadInput(f"chat {chat_id[:8]} has no answer to rate yet")
-        print(_rate(store, chat_id, n, rating, args.correction or ""))
+        print(_rate(store, chat_id, n, rating, args.correction or "", args.comment or ""))
         return 0
     ratings = store.ratings()
     print(f"ratings: {store.path}")
@@ -294,7 +306,8 @@ def cmd_feedback(args) -> int:
         print("no ratings yet; `rag feedback up`, or `rag feedback down --correction TEXT`, rates the last answer")
     for r in ratings:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.created))
-        fix = f"  correction: {_one_line(r.correction)}" if r.correction else ""
+        fix = (f"  comment: {_one_line(r.comment)}" if r.comment else "") + (
+            f"  correction: {_one_line(r.correction)}" if r.correction else "")
         print(f"{r.id:4d}  {when}  {r.rating:<4}  [{r.collection}]  {_one_line(r.question)}{fix}")
     return 0
 
@@ -310,7 +323,14 @@ def cmd_ingest(args) -> int:
     from rag.ingestion.documents import load
 
     settings = _settings(args)
-    docs = load(args.paths, Path(settings.data_dir) / "extracted")  # every file checked before any write
+    skipped = []
+
+    def skip(path, reason: str) -> None:
+        skipped.append(path)
+        print(f"rag: skipped {path}: {reason}", file=sys.stderr, flush=True)
+
+    # every file read before any write; a bad one is skipped (said on stderr), the others go in
+    docs = load(args.paths, Path(settings.data_dir) / "extracted", on_skip=skip)
     store = open_store(settings, create=True)  # --collection NAME: made here if new
     report = store.sync(docs, progress=tqdm_progress("embedding"))
     pruned = store.prune()
@@ -318,7 +338,9 @@ def cmd_ingest(args) -> int:
     Derived(store).ensure_saved()  # the keyword index, saved now so the next start only loads it
     print(f"{report}; {pruned} chunk(s) of deleted files removed; "
           f"index holds {count} chunk(s) in {_in(settings)}")
-    return 0
+    if skipped:
+        print(f"rag: {len(skipped)} file(s) skipped (see above); the others were indexed", file=sys.stderr)
+    return 1 if skipped else 0
 
 
 def cmd_sync(args) -> int:
@@ -503,7 +525,7 @@ def parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_ask)
 
     sp = sub.add_parser("chat", help="a conversation in the terminal, saved in the data folder")
-    sp.add_argument("--resume", metavar="ID|last", help="continue a saved chat (a unique prefix of its id will do)")
+    sp.add_argument("--resume", metavar="ID|last", help="continue a saved chat (a unique prefix of its id will do; last: the newest of the collection)")
     collection_opt(sp, "the collection to ask in (a resumed chat keeps its own)")
     doc_opt(sp)
     answer_opts(sp)
@@ -526,13 +548,19 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--chat", metavar="ID|last", default=None,
                     help="the saved chat (a unique prefix of its id will do; default: last, the newest)")
     sp.add_argument("--turn", metavar="N", default=None, help="which answer of the chat, 1 for the first (default: its last)")
-    sp.add_argument("--correction", metavar="TEXT", default=None, help="what the answer should have said")
+    sp.add_argument("--correction", metavar="TEXT", default=None,
+                    help="what the answer should have said (`rag eval --feedback` checks its facts)")
+    sp.add_argument("--comment", metavar="TEXT", default=None,
+                    help="a remark on the answer (\"too long\", \"wrong\"): kept, never checked as a fact")
     sp.add_argument("--delete", metavar="ID", default=None, help="delete a rating (`rag feedback` lists their ids)")
     sp.set_defaults(func=cmd_feedback)
 
     formats = ".txt, .md, .html, .pdf, .docx, .pptx, .xlsx, .csv, .epub, .odt and any other UTF-8 text file"
     sp = sub.add_parser("ingest", help=f"add or update files and folders in the index ({formats})",
-                        description=f"Add or update files and folders in the index: {formats}.")
+                        description=f"Add or update files and folders in the index: {formats}. A file that "
+                                    "found in a folder that cannot be read is skipped and said, the others are indexed (exit 1); a "
+                                    "file named that cannot be read stops the ingest before any write. Links "
+                                    "out of a folder are not followed.")
     sp.add_argument("paths", nargs="+", metavar="PATH")
     collection_opt(sp, "the collection to add them to, made if new")
     sp.set_defaults(func=cmd_ingest)
@@ -616,6 +644,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rag: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `rag ask ... | head -1`: the reader left; stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python's own flush at exit would raise again
+        return 1
 
 
 if __name__ == "__main__":

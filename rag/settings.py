@@ -34,29 +34,48 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ANSWERERS = ("auto", "extractive", "llm")
 DEFAULT_COLLECTION = "default"
 DEFAULT_CHROMA_NAME = "rag_chunks"  # the default collection's Chroma name, as before collections existed
-CHROMA_PREFIX = "rag_c_"  # any other collection NAME is the Chroma collection rag_c_NAME
-COLLECTION_RULE = ("3 to 50 letters, digits, '-' or '_', starting and ending with a letter or digit")
-_COLLECTION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{1,48}[A-Za-z0-9]")
+CHROMA_PREFIX = "rag_c_"  # a collection NAME of ASCII letters and digits is the Chroma collection rag_c_NAME
+CHROMA_HEX_PREFIX = "rag_x_"  # any other (café, 日本語) is rag_x_ and its UTF-8 bytes in hex: Chroma takes ASCII only
+COLLECTION_RULE = ("3 to 50 letters (of any alphabet), digits, '-' or '_', starting and ending with a letter or digit")
+_COLLECTION_NAME = re.compile(r"[^\W_][\w-]{1,48}[^\W_]")
+_ASCII_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{1,48}[A-Za-z0-9]")
 
 
 def collection_name(name: str, what: str = "a collection name") -> str:
-    """`name` if it is a valid collection name, else BadInput stating the rule."""
+    """`name` if it is a valid collection name, else BadInput stating the rule. The name is kept
+    as the user wrote it (NFC-normalised, so "café" typed either way is one collection)."""
+    import unicodedata
+
+    if isinstance(name, str):
+        name = unicodedata.normalize("NFC", name)
     if not isinstance(name, str) or not _COLLECTION_NAME.fullmatch(name):
         raise BadInput(f"{what} must be {COLLECTION_RULE}, got {name!r}")
     return name
 
 
 def chroma_name(collection: str) -> str:
-    """The Chroma collection holding a collection: "default" -> rag_chunks, NAME -> rag_c_NAME."""
-    return DEFAULT_CHROMA_NAME if collection == DEFAULT_COLLECTION else CHROMA_PREFIX + collection_name(collection)
+    """The Chroma collection holding a collection: "default" -> rag_chunks, an ASCII NAME ->
+    rag_c_NAME, any other name -> rag_x_<its UTF-8 bytes in hex>."""
+    if collection == DEFAULT_COLLECTION:
+        return DEFAULT_CHROMA_NAME
+    name = collection_name(collection)
+    return CHROMA_PREFIX + name if _ASCII_NAME.fullmatch(name) else CHROMA_HEX_PREFIX + name.encode("utf-8").hex()
 
 
 def collection_of(chroma: str) -> str | None:
     """The collection a Chroma collection holds (the inverse of chroma_name), None for anything else."""
     if chroma == DEFAULT_CHROMA_NAME:
         return DEFAULT_COLLECTION
-    name = chroma[len(CHROMA_PREFIX):] if chroma.startswith(CHROMA_PREFIX) else ""
-    return name if _COLLECTION_NAME.fullmatch(name) and name != DEFAULT_COLLECTION else None
+    if chroma.startswith(CHROMA_HEX_PREFIX):
+        try:
+            name = bytes.fromhex(chroma[len(CHROMA_HEX_PREFIX):]).decode("utf-8")
+        except ValueError:
+            return None
+        ok = not _ASCII_NAME.fullmatch(name)  # an ASCII name is only ever written rag_c_NAME
+    else:
+        name = chroma[len(CHROMA_PREFIX):] if chroma.startswith(CHROMA_PREFIX) else ""
+        ok = bool(_ASCII_NAME.fullmatch(name))
+    return name if ok and _COLLECTION_NAME.fullmatch(name) and name != DEFAULT_COLLECTION else None
 
 
 def user_data_dir(env: dict | None = None, platform: str | None = None) -> Path:

@@ -16,7 +16,7 @@ import pytest
 from rag import Chat
 from rag.answer import Answer, Citation, Passage
 from rag.answering.engine import AnswerStream
-from rag.chats import FILE_NAME, ChatStore, title_of
+from rag.chats import FILE_NAME, SCHEMA_VERSION, ChatStore, title_of
 from rag.errors import BadInput
 from rag.settings import Settings
 from tests.conftest import ROOT, SEED
@@ -94,7 +94,7 @@ def test_markdown_export_quotes_each_cited_passage_verbatim_with_offsets(store):
     chat_id = store.create()
     a = cited_answer()
     store.append(chat_id, "Who is Sergey Lavrov?", a)
-    md = store.export_markdown(chat_id)
+    md = shown(store.export_markdown(chat_id))  # as a Markdown viewer shows it
     assert "Who is Sergey Lavrov?" in md and a.text in md  # the answer with its [n] markers
     assert "Sources" in md
     for c in a.citations:
@@ -103,6 +103,30 @@ def test_markdown_export_quotes_each_cited_passage_verbatim_with_offsets(store):
             assert line in md
     assert "He likes tea." in md  # what the guard removed, said as such
     assert a.passages[2].text not in md  # the uncited passage is not quoted
+
+
+def shown(md: str) -> str:
+    """The text a Markdown viewer shows for `md`'s escaped characters."""
+    import html
+    import re
+
+    return html.unescape(re.sub(r"\\(.)", r"\1", md))
+
+
+def test_markdown_export_writes_html_and_images_inert(store):
+    """A question, an answer and a passage holding HTML or a Markdown image: the file shows them
+    as text, so no viewer runs the HTML or loads the image."""
+    chat_id = store.create()
+    evil = '<img src=x onerror="alert(1)"> ![x](http://127.0.0.1:9/leak?q=chat)'
+    from dataclasses import replace
+
+    a = cited_answer()
+    a.text = f"Lavrov is the minister {evil} [1]."
+    a.citations[0] = replace(a.citations[0], text=f"Passage {evil}", heading="<b>head</b>")
+    store.append(chat_id, f"Who? {evil}", a)
+    md = store.export_markdown(chat_id)
+    assert "<img" not in md and "<b>" not in md and "![" not in md and "](" not in md
+    assert evil in shown(md)  # shown as written
 
 
 def test_json_export_holds_every_turn(store):
@@ -216,7 +240,7 @@ def test_the_store_lives_in_the_data_folder_in_wal_mode(tmp_path):
     assert store.path == tmp_path / "data" / FILE_NAME
     with sqlite3.connect(store.path) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
         assert "chats_by_user_updated" in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     ChatStore(store.path)  # opening it again keeps one version row
     with sqlite3.connect(store.path) as conn:
@@ -263,6 +287,25 @@ def test_chat_with_a_store_saves_each_turn_and_resumes_with_its_history(store):
     assert [c.turns for c in store.list()] == [1, 3]
     with pytest.raises(BadInput, match="no chat"):
         Chat(engine, store=store, chat_id="0123abcd")
+
+
+def test_resume_last_is_the_newest_chat_of_the_collection_never_another_ones(store, monkeypatch):
+    """A chat in the default collection, then a newer one (the window's, say) in another:
+    Chat.resume("last") continues the default collection's, as RAG_COLLECTION says otherwise."""
+    engine = EchoEngine()
+    mine = Chat(engine, store=store)
+    mine.ask("Where did they meet?")
+    other = store.create("", "letters")
+    store.append(other, "Who wrote the letter?", Answer("About it."))
+    assert store.list()[0].id == other  # the newest of all is the other collection's
+    assert Chat.resume("last", store=store, engine=engine).id == mine.id
+    assert Chat.resume("last", store=store, engine=engine, collection="letters").id == other
+    monkeypatch.setenv("RAG_COLLECTION", "letters")
+    assert Chat.resume("last", store=store, engine=engine).id == other
+    with pytest.raises(BadInput, match="is in collection letters, not default"):
+        Chat.resume(other, store=store, engine=engine, collection="default")
+    with pytest.raises(BadInput, match="no saved chats of collection notes"):
+        Chat.resume("last", store=store, engine=engine, collection="notes")
 
 
 def test_chat_without_a_store_is_unchanged():

@@ -100,3 +100,17 @@ def test_json_citations_name_the_file_their_offsets_index(tmp_path):
     assert r.returncode == 0 and "Offline extractive mode" not in r.stderr
     r = rag("ask", question, "-v", cwd=work, env_extra=env)
     assert r.returncode == 0 and "Offline extractive mode" in r.stderr
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path):
+    """`rag ask "..." | head -1`: the pipe closes while rag still writes; no BrokenPipeError traceback."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line
+    env = dict(os.environ, PYTHONPATH=str(ROOT), RAG_DATA_DIR=str(tmp_path / "data"))
+    try:
+        r = subprocess.run([sys.executable, "-m", "rag.cli", "ask", "Where did Putin and Xi meet?"], stdout=write_end,
+                           stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT, timeout=300)
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in r.stderr and "BrokenPipeError" not in r.stderr, r.stderr
+    assert r.returncode == 1

@@ -107,8 +107,8 @@ def test_unknown_collection_unknown_document_and_bad_names(world, tmp_path):
     for doc in (str(b / "summit.txt"), "missing.txt"):  # another collection's file is unknown here
         with pytest.raises(BadInput, match=re.escape(f"{doc} is not a document of collection alpha")):
             alpha.ask(SUMMIT, documents=[doc])
-    for bad in ("ab", "-abc", "abc_", "a b", "a/b", "x" * 51, "ünï"):
-        with pytest.raises(BadInput, match="3 to 50 letters, digits"):
+    for bad in ("ab", "-abc", "abc_", "a b", "a/b", "x" * 51, "é_", "日本", "café!"):
+        with pytest.raises(BadInput, match=r"3 to 50 letters \(of any alphabet\), digits"):
             engine.for_collection(bad)
         with pytest.raises(BadInput, match="RAG_COLLECTION must be 3 to 50"):
             Settings.from_env({"RAG_COLLECTION": bad})
@@ -117,6 +117,28 @@ def test_unknown_collection_unknown_document_and_bad_names(world, tmp_path):
     empty = engine.for_collection("empty-one", create=True)
     with pytest.raises(IndexNotBuilt, match=r"collection empty-one is empty; run `rag ingest --collection empty-one PATH`"):
         empty.ask(SUMMIT)
+
+
+def test_names_in_any_alphabet_are_kept_and_mapped_to_safe_chroma_names(world):
+    """"café" and "日本語" are what people type: the name is kept (and listed) as written, the
+    Chroma collection behind it has a safe ASCII name, and ASCII names map as before."""
+    import unicodedata
+
+    from rag.settings import chroma_name, collection_of
+
+    engine = world[0]
+    for name in ("café", "日本語", "Ünïcode-notes"):
+        made = engine.for_collection(name, create=True)
+        made.store.sync(load([SEED]))
+        assert made.settings.collection == name and re.fullmatch(r"rag_x_[0-9a-f]+", made.settings.chroma_collection)
+        assert collection_of(chroma_name(name)) == name
+        assert "Beijing" in made.ask("Where did Putin and Xi meet?").text
+    listed = {c.name for c in list_collections(engine.settings, engine.store.client)}
+    assert {"café", "日本語", "Ünïcode-notes"} <= listed
+    decomposed = unicodedata.normalize("NFD", "café")
+    assert engine.for_collection(decomposed).settings.collection == "café"  # one collection, however typed
+    assert chroma_name("My-notes_2") == "rag_c_My-notes_2" and collection_of("rag_x_zz") is None
+    assert collection_of("rag_x_" + b"abc".hex()) is None  # an ASCII name is only ever rag_c_NAME
 
 
 def test_siblings_share_the_models_and_switching_is_quick(world, tmp_path, capsys):

@@ -10,7 +10,7 @@ import sqlite3
 import pytest
 
 from rag.answer import Answer, Citation
-from rag.chats import FILE_NAME, ChatStore, Rating, answer_record
+from rag.chats import FILE_NAME, SCHEMA_VERSION, ChatStore, Rating, answer_record
 from rag.errors import BadInput
 from tests.conftest import SEED
 from tests.test_chats import SEED_TEXT, cited_answer, rag
@@ -44,6 +44,38 @@ def test_a_rating_keeps_the_turn_the_answer_and_the_correction(store):
     assert all(isinstance(c, Citation) and SEED_TEXT[c.start:c.end] == c.text for c in r.answer.citations)
     assert r.answer.question == "What did Sergey Lavrov call it?"
     assert r.created > 0
+
+
+def test_a_comment_is_kept_apart_and_never_becomes_a_fact_to_check(store):
+    from eval.harness.feedback import case_of
+
+    chat_id = two_turns(store)
+    store.rate(chat_id, 2, "down", comment="wrong")
+    [r] = store.ratings()
+    assert (r.rating, r.correction, r.comment) == ("down", "", "wrong")
+    case = case_of(r)
+    assert case.turns[0].key_facts == () and "wrong" not in case.turns[0].reference_answer
+    store.rate(chat_id, 2, "down", "He called it a duet.", comment="wrong")
+    assert case_of(store.ratings()[0]).turns[0].key_facts == ("He called it a duet",)
+
+
+def test_a_store_of_schema_1_with_ratings_is_migrated_once(tmp_path):
+    path = tmp_path / FILE_NAME
+    with sqlite3.connect(path) as conn:
+        conn.executescript(OLD_SCHEMA + """
+CREATE TABLE ratings (id INTEGER PRIMARY KEY AUTOINCREMENT, user TEXT NOT NULL DEFAULT '', chat_id TEXT NOT NULL,
+    n INTEGER NOT NULL, collection TEXT NOT NULL DEFAULT 'default', question TEXT NOT NULL, standalone TEXT NOT NULL,
+    answer_json TEXT NOT NULL, rating TEXT NOT NULL, correction TEXT NOT NULL DEFAULT '', created REAL NOT NULL,
+    UNIQUE (chat_id, n));
+INSERT INTO ratings (chat_id, n, question, standalone, answer_json, rating, correction, created)
+    VALUES ('abc', 1, 'Who is Sergey Lavrov?', 'Who is Sergey Lavrov?', '{"text": "A minister."}', 'down', 'He is the minister.', 2.0);
+""")
+    [r] = ChatStore(path).ratings()
+    assert (r.rating, r.correction, r.comment) == ("down", "He is the minister.", "")
+    ChatStore(path).rate("abc", 1, "down", comment="too short")  # opened again: no second migration
+    assert ChatStore(path).ratings()[0].comment == "too short"
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
 
 
 def test_rating_a_turn_again_replaces_its_rating(store):
@@ -137,7 +169,7 @@ def test_a_chat_file_from_before_ratings_can_be_rated(tmp_path):
     [r] = store.ratings()
     assert r.answer.text == "A minister." and r.answer.question == "Who is Sergey Lavrov?"
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
 
 
 # the command
@@ -207,15 +239,18 @@ def test_rag_feedback_mistakes_are_one_line(tmp_path):
 def test_rag_chat_up_and_down_rate_the_last_answer(tmp_path):
     data = tmp_path / "idx"
     r = rag("chat", data_dir=data, stdin="/down too early\nWho is Sergey Lavrov?\n/up\n"
-                                         "What did he call the relationship?\n/down It was a duet of two leaders.\n")
+                                         "What did he call the relationship?\n/down wrong\n/fix\n"
+                                         "/fix It was a duet of two leaders.\n")
     assert r.returncode == 0, r.stderr
-    assert "no answer to rate yet" in r.stderr
+    assert "no answer to rate yet" in r.stderr and "/fix takes what the answer should have said" in r.stderr
     lines = [line for line in r.stdout.splitlines() if line.startswith("rated ")]
     chat_id = ChatStore(data / FILE_NAME).list()[0].id
     assert lines == [f"rated turn 1 of chat {chat_id[:8]} up: Who is Sergey Lavrov?",
+                     f"rated turn 2 of chat {chat_id[:8]} down: What did he call the relationship? (comment: wrong)",
                      f"rated turn 2 of chat {chat_id[:8]} down: What did he call the relationship? "
-                     f"(correction: It was a duet of two leaders.)"]
+                     f"(comment: wrong) (correction: It was a duet of two leaders.)"]
     down, up = ChatStore(data / FILE_NAME).ratings()
+    assert down.comment == "wrong"  # a remark, not a fact: `/down wrong` demands no word "wrong"
     assert (up.n, up.rating, up.collection) == (1, "up", "default") and "Foreign Minister" in up.answer.text
     assert (down.question, down.standalone) == ("What did he call the relationship?",
                                                 "What did Sergey Lavrov call the relationship?")

@@ -372,3 +372,29 @@ def test_a_drafted_answer_becomes_a_key_fact_without_its_lead_words():
     assert key_fact("the joint statement.") == "joint statement"
     assert key_fact("on 3 May") == "3 May"
     assert key_fact("The") == "The" and key_fact("Fred the Shred") == "Fred the Shred"
+
+
+LICENSE_TEXT = """Permission is hereby granted, free of charge, to any person obtaining a copy of this software
+and associated documentation files, to deal in the software without restriction, including without
+limitation the rights to use, copy, modify, merge, publish, distribute, sublicense, and sell copies of
+the software, subject to the following conditions. The above copyright notice and this permission
+notice shall be included in all copies or substantial portions of the software. The software is
+provided as is, without warranty of any kind, express or implied.
+"""
+
+
+def test_no_case_made_offline_is_an_error_that_says_how_to_get_cases(tmp_path):
+    """A collection with no names to probe (a license text) and no LLM: exit non-zero with the way
+    to get cases, and no empty file left behind."""
+    from tests.test_integration_core import run_cli
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "LICENSE.txt").write_text(LICENSE_TEXT, encoding="utf-8")
+    env = {"RAG_DATA_DIR": str(tmp_path / "data")}
+    assert run_cli("ingest", str(tmp_path / "docs"), "--collection", "legal", env_extra=env).returncode == 0
+    out = tmp_path / "cases.jsonl"
+    r = run_cli("eval", "--generate", "20", "--collection", "legal", "--out", str(out), env_extra=env)
+    assert r.returncode == 2, r.stdout + r.stderr
+    [line] = [x for x in r.stderr.splitlines() if x.startswith("rag:")]
+    assert "no case could be made from collection legal" in line and "rag serve-llm" in line
+    assert not out.exists()

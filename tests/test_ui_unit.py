@@ -243,3 +243,80 @@ def test_a_rating_that_cannot_be_stored_says_so(tmp_path):
     assert status.startswith("⚠ Not saved: cannot create the folder for saved chats")
     with pytest.warns(UserWarning, match="Not saved"):
         assert handler(broken, "save_correction")("Beijing.", answers, saved, None)[0].startswith("⚠ Not saved")
+
+
+def test_no_message_can_draw_an_image_or_a_link():
+    """An answer is the model's text, which a document can steer: Markdown or HTML in it (or in a
+    question) shows as text; the window never loads anything from elsewhere."""
+    from ui.render import inert, stored_messages
+
+    evil = "Done ![x](http://127.0.0.1:9/leak?q=secret) <img src=http://127.0.0.1:9/i> [link](http://h) 'it's' [1]"
+    html = answer_html(Answer(evil, [Citation(1, "x", "a.txt", 0, 1)]), 0)
+    assert "![" not in html and "](" not in html and "<img" not in html
+    assert 'class="cite-chip cite-t0-n1"' in html  # the citation is still a chip
+    import html as h
+    import re
+    assert h.unescape(re.sub(r"<[^>]+>", "", html)).startswith(evil[:-4])  # shown as written
+    for message in stored_messages([(evil, Answer("The documents don't say.", refused=True))]):
+        assert "![" not in message["content"] and "<img" not in message["content"]
+    assert inert("it's") == "it's"
+
+
+def test_a_pdf_citation_shows_its_page_on_the_chip():
+    c = Citation(1, "x", "report.pdf", 0, 1, page=3)
+    html = answer_html(Answer("The dam holds 40 million cubic metres. [1]", [c]), 0)
+    assert "p.3" in html and "page 3" in html
+
+
+def test_try_examples_come_from_the_open_collections_seed_documents(tmp_path):
+    import json
+
+    from ui.app import examples_for
+
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / ".examples.json").write_text(json.dumps({"a.txt": ["What is A?"], "b.txt": ["What is B?"]}))
+    assert examples_for(seeds, {str(seeds / "a.txt"): 3}) == ["What is A?"]
+    assert examples_for(seeds, {str(tmp_path / "elsewhere" / "a.txt"): 3}) == []  # another a.txt
+    assert examples_for(seeds, {}) == []
+    assert examples_for(tmp_path / "none", {str(seeds / "a.txt"): 1}) == []
+
+
+def test_a_bad_file_is_a_warning_with_every_panel_left_working():
+    """refuse() never raises: a gr.Error would draw an error badge on every output panel; the
+    toast's text is escaped (a name like <img src=x> is shown, not drawn)."""
+    from unittest import mock
+
+    import gradio as gr
+
+    from ui.app import refuse
+
+    with mock.patch.object(gr, "Warning") as warning:
+        out = refuse("bad <img src=x>.docx is not a Word file", 6, status="")
+    warning.assert_called_once_with("bad &lt;img src=x&gt;.docx is not a Word file")
+    assert out[0].startswith("⚠ bad &lt;img") and len(out) == 6
+    assert all(isinstance(o, dict) and o.get("__type__") == "update" for o in out[1:])
+
+
+def test_exports_are_removed_when_old_and_at_exit(tmp_path):
+    import os
+    import time
+
+    from ui.exports import Exports
+
+    exports = Exports(keep_seconds=60)
+    first = exports.write("chat-1.md", "# one")
+    old = time.time() - 120
+    os.utime(first.parent, (old, old))
+    second = exports.write("chat-1.md", "# two")  # the same name: no clash
+    assert not first.exists() and second.read_text() == "# two"
+    folder = exports.folder
+    exports.close()
+    assert not folder.exists()
+
+
+def test_the_upload_route_itself_limits_the_size():
+    from rag.settings import Settings
+    from ui.app import MAX_UPLOAD_BYTES, launch_options
+
+    assert launch_options(Settings.from_env({}))["max_file_size"] == MAX_UPLOAD_BYTES

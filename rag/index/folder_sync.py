@@ -48,10 +48,11 @@ def _under(path: str, root: Path) -> bool:
     return Path(path).is_relative_to(root)
 
 
-def _walk(root: Path) -> list[Path]:
-    """The files `rag ingest DIR` would take (documents.expand); an empty folder gives []."""
+def _walk(root: Path, on_skip: Callable[[Path, str], None]) -> list[Path]:
+    """The files `rag ingest DIR` would take (documents.expand: links out of the folder are
+    reported, not followed); an empty folder gives []."""
     try:
-        return expand([root])
+        return expand([root], on_skip)
     except BadInput:
         if root.is_dir():
             return []  # no file to index: everything indexed from here goes
@@ -71,7 +72,12 @@ def sync_folder(store: Store, root: Path, extract_dir: Path | None,
     from rag.index.derived import Derived
 
     docs, skipped = [], []
-    for path in _walk(root):
+
+    def skip(path: Path, reason: str) -> None:
+        skipped.append((path, reason))
+        warn(f"rag: skipped {path}: {reason}")
+
+    for path in _walk(root, skip):
         try:
             docs.append(read(path, extract_dir))
         except (BadInput, OSError) as exc:
@@ -79,16 +85,15 @@ def sync_folder(store: Store, root: Path, extract_dir: Path | None,
                 raise vanished(root) from None
             if not path.exists():
                 continue  # deleted while we read: removed below like any gone file
-            reason = str(exc).replace(str(path), path.name)
-            skipped.append((path, reason))
-            warn(f"rag: skipped {path}: {reason}")
+            skip(path, str(exc).replace(str(path), path.name))
     if not root.is_dir():
         raise vanished(root)
     report = PassReport(store.sync(docs, progress=progress), skipped=skipped)
     if not root.is_dir():  # never read "every file is gone" into a folder that is missing
         raise vanished(root)
+    linked_out = {str(p) for p, _ in skipped if p.is_symlink()}  # a file turned into a link out leaves too
     for path in sorted(store.sources()):
-        if _under(path, root) and not Path(path).exists():
+        if _under(path, root) and (not Path(path).exists() or path in linked_out):
             report.deleted_chunks += store.remove(path)
             report.deleted_files += 1
     report.count = store.count()

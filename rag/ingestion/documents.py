@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from rag.errors import BadInput
 from rag.ingestion.office import ZIPPED, csv_text, document_text
@@ -59,8 +62,41 @@ def _wanted(path: Path) -> bool:
     return path.suffix.lower() in SUFFIXES or looks_like_text(path)
 
 
-def expand(paths: list[str | Path]) -> list[Path]:
-    """Files named, plus supported files found under folders named; sorted, unique."""
+def _walk(folder: Path, on_skip: Callable[[Path, str], None]) -> list[Path]:
+    """The wanted files under `folder` (resolved), hidden parts left out. A link is followed only
+    when it lands inside the folder: a folder someone shares must never pull in what lies outside
+    it, so a link to a file or folder elsewhere is reported to `on_skip` and left out. Links to
+    folders are not walked (what they point to inside the folder is walked where it is), so a
+    link loop cannot trap the walk."""
+    root = folder.resolve()
+    found = []
+    for top, dirs, files in os.walk(root):  # followlinks=False: linked folders are listed, not entered
+        here = Path(top)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in dirs:
+            link = here / name
+            if link.is_symlink() and not link.resolve().is_relative_to(root):
+                on_skip(link, f"a link to a folder outside {folder} ({link.resolve()})")
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            path = here / name
+            real = path.resolve()
+            if path.is_symlink() and not real.is_relative_to(root):
+                on_skip(path, f"a link to a file outside {folder} ({real})")
+                continue
+            if real.is_file() and _wanted(real):  # not a broken link, a pipe or a socket
+                found.append(real)
+    return found
+
+
+def _warn(path: Path, reason: str) -> None:
+    print(f"rag: skipped {path}: {reason}", file=sys.stderr, flush=True)
+
+
+def expand(paths: list[str | Path], on_skip: Callable[[Path, str], None] = _warn) -> list[Path]:
+    """Files named, plus supported files found under folders named (see _walk: links out of a
+    folder are reported to `on_skip`, not followed); sorted, unique."""
     if not paths:
         raise BadInput("no path given")
     found: dict[Path, None] = {}
@@ -69,11 +105,10 @@ def expand(paths: list[str | Path]) -> list[Path]:
         if not path.exists():
             raise BadInput(f"no such file or folder: {raw}")
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file()
-                           and not any(part.startswith(".") for part in p.relative_to(path).parts) and _wanted(p))
+            files = _walk(path, on_skip)
             if not files:
                 raise BadInput(f"no {'/'.join(SUFFIXES)} or other UTF-8 text files under {raw}")
-            found.update((f.resolve(), None) for f in files)
+            found.update((f, None) for f in sorted(files))
         elif not _wanted(path):
             what = (f"unsupported file type {path.suffix!r} for {raw} (its content is not UTF-8 text either)"
                     if path.suffix else f"{raw} has no extension and is not UTF-8 text")
@@ -134,6 +169,23 @@ def _extracted(path: Path, text: str, pages: tuple[int, ...] = (), *, extract_di
     return SourceDoc(path=path, text=text, text_path=target, pages=pages)
 
 
-def load(paths: list[str | Path], extract_dir: Path | None = None) -> list[SourceDoc]:
-    """Validate every file first: one bad file stops the whole ingest before any write."""
-    return [read(p, extract_dir) for p in expand(paths)]
+def load(paths: list[str | Path], extract_dir: Path | None = None,
+         on_skip: Callable[[Path, str], None] = _warn) -> list[SourceDoc]:
+    """Read every file that `paths` name or hold, before anything is indexed. A file named that
+    cannot be read is BadInput (the command names a bad file: nothing is indexed). A file found
+    under a folder that cannot be read (binary, empty, corrupt) is reported to `on_skip` and left
+    out, so one bad file does not cost the others; BadInput when none could be read."""
+    named = {Path(raw).expanduser().resolve() for raw in paths if not Path(raw).expanduser().is_dir()}
+    files = expand(paths, on_skip)
+    docs, bad = [], []
+    for path in files:
+        try:
+            docs.append(read(path, extract_dir))
+        except BadInput as exc:
+            if path in named:
+                raise
+            bad.append(str(exc))
+            on_skip(path, str(exc).replace(str(path), path.name))
+    if not docs:
+        raise BadInput(bad[0] if len(bad) == 1 else f"none of the {len(files)} file(s) could be read; see above")
+    return docs
