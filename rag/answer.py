@@ -19,6 +19,18 @@ class Passage:
     end: int
     score: float = 0.0
     page: int | None = None  # in a PDF: the page the passage starts on
+    title: str = ""  # the title of its document (rag.ingestion.chunking.title_of)
+
+    @property
+    def context(self) -> str:
+        """Its title and heading, as a line ("Heron 2.4 release notes › Breaking changes"), or ""."""
+        return " › ".join(dict.fromkeys(x for x in (self.title, self.heading) if x))
+
+    @property
+    def evidence(self) -> str:
+        """What the passage says, read under its title and heading: what checks of support and
+        coverage compare with (the heading is no part of `text`, whose offsets are exact)."""
+        return f"{self.context}\n{self.text}" if self.context else self.text
 
 
 @dataclass(frozen=True)

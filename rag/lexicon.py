@@ -61,7 +61,8 @@ REFUSAL_RE = re.compile(r"^\W*(i don'?t know|i do not know|i cannot answer|the (
 
 # A run of capitalised words as written ("Ada Lovelace", "Indian Ocean"); a word is letters,
 # apostrophes and hyphens (a figure in a name, "GPT-4", is read by the figure patterns).
-NAME_WORD = r"[A-Z](?:[^\W\d_]|['’-])*"
+# A word glued to a figure is no name ("E42", "XR500", "WPA3": codes, read whole by rag.values).
+NAME_WORD = r"[A-Z](?:[^\W\d_]|['’-])*\b(?![’'-]?\d)"
 NAME_RUN = rf"\b{NAME_WORD}(?:\s+{NAME_WORD})*"
 NAME_RUN_RE = re.compile(NAME_RUN)
 # A capitalised word that does not open a sentence: a name the sentence brings.
@@ -103,15 +104,45 @@ QUOTED_RE = re.compile(r"[“\"][^”\"]{1,80}[”\"]|(?<!\w)['‘][^'’\n]{1,8
 
 # --- questions -------------------------------------------------------------------------------------
 
-# The kind of thing a question asks for, tried in this order on its lower-cased text.
+# The kind of thing a question asks for, tried in this order on its lower-cased text: (kind,
+# pattern, the kinds of value (rag.values) or of name an answer may give). "when" takes a date, a
+# clock time or a duration; "who" a person or a body; "how much" money, a quantity or a figure.
 ANSWER_TYPES = [
-    ("date", r"^(when)\b|\b(what|which) (year|date|day|month|time)\b|\bwhat time\b|\bhow long ago\b|\bon what date\b|\bin what year\b"),
-    ("number", r"\bhow (many|much|long|old|often|large|big)\b|\b(what|which) (percentage|number|amount|share|proportion|volume|value|size|total|figure|sum|price|cost)\b|\bthe (number|amount|volume|value|size|total|cost|price|percentage) of\b"
+    ("email", r"\be-?mail\b", {"email"}),
+    ("url", r"\b(website|web ?site|url|web address|link to|download)\b", {"url"}),
+    ("phone", r"\b(phone|telephone|mobile|fax)\b|\bwhat number\b|\bnumber (do|should|can|to) (i |we |you )?(call|ring|dial)"
+              r"|\b(call|ring|dial)\b.*\bnumber\b", {"phone"}),
+    ("version", r"\b(which|what) ([\w-]+ ){0,2}(version|release)\b|\bversion (of|do|does|is|number)\b",
+     {"version", "number"}),
+    ("code", r"\b(which|what)('s| is| are)? (the )?(error |fault |product |part |reference |booking |access |door )?"
+             r"(code|codes|sku|reference number|part number)\b|\b(error|fault|product) code\b", {"code"}),
+    ("percentage", r"\b(percentage|percent|per cent)\b|%|\bwhat (share|proportion)\b", {"percentage", "number"}),
+    ("time", r"\bwhat time\b|\b(at )?what hours?\b|\bopening (hours|times)\b|\bhow (early|late)\b"
+             r"|\b(first|last|next) (bus|train|ferry|tram|departure|service|collection|ride)\b"
+             r"|^when (does|do|is|are|will|can|should)\b.*\b(open|close|closing|opening|start|begin|end|finish|leave|"
+             r"depart|arrive|run|shut|serve|check ?(in|out)|collect|install|unlock|lock)", {"time", "date"}),
+    ("duration", r"\bhow long\b(?! ago)|\bfor how (long|many (minutes|hours|days|weeks|months|years))\b"
+                 r"|\bhow many (minutes|hours|days|weeks|months|years)\b|\b(what|which) (is the )?(duration|notice period|"
+                 r"warranty|term)\b", {"duration", "quantity", "date"}),
+    ("date", r"^(when)\b|\b(what|which) (year|date|day|days|month)\b|\bhow long ago\b|\bon what date\b"
+             r"|\bin what year\b|\bdeadline\b", {"date", "time", "duration"}),
+    ("money", r"\bhow much (does|do|is|are|will|would|did|was|were|can|should) .*\b(cost|charge|pay|paid|spend|owe|"
+              r"claim|earn|raise|rent|deposit|fee|fine|price|worth)|\bhow much money\b|\b(what|which) ([\w'-]+ ){0,3}?"
+              r"(cost|costs|price|prices|fee|fees|rent|deposit|charge|charges|salary|wage|budget|fine|refund|"
+              r"allowance|fare|fares)\b|\bthe (cost|price|fee|rent|deposit|fare) of\b", {"money", "number", "percentage"}),
+    ("number", r"\bhow (many|much|long|old|often|large|big|heavy|far|tall|wide|high|deep|hot|cold|fast)\b"
+               r"|\b(what|which) (percentage|number|amount|share|proportion|volume|value|size|total|figure|sum)\b"
+               r"|\bthe (number|amount|volume|value|size|total|percentage) of\b"
                # a measure asked for as the head of what is asked ("what is the acceptance rate"),
                # within its first words (not "what code pulls the rate feed")
-               r"|^(what|which) ((is|are|was|were) )?(the )?([\w'\-]+ ){0,3}?(rate|temperature|speed|dosage|dose|percentage|average|price|cost|salary|wage|revenue|budget|population|height|length|weight|distance|duration|amounts?)\b"),
-    ("person", r"^(who|whom|whose)\b|\b(which|what) (person|leader|official|minister|journalist|photographer|reporter|spokesman|spokesperson|president|diplomat)\b|\bname of the\b|\bwho\b"),
-    ("place", r"^where\b|\b(which|what) (city|cities|country|countries|place|places|location|locations|venue|capital|region|regions|sea|seas|ocean|building|province|town|port|base)\b|\bwhere\b"),
+               r"|^(what|which)('s| (is|are|was|were))? (the )?([\w'\-]+ ){0,3}?(rate|temperature|speed|dosage|dose|"
+               r"average|population|height|length|weight|distance|capacity|range|power|amounts?)\b",
+     {"number", "quantity", "money", "percentage", "duration"}),
+    ("person", r"^(who|whom|whose)\b|\b(which|what) (person|leader|official|minister|journalist|photographer|reporter|"
+               r"spokesman|spokesperson|president|diplomat)\b|\bname of the\b|\bwho\b", {"person"}),
+    ("place", r"^where\b|\b(which|what) (city|cities|country|countries|place|places|location|locations|venue|capital|"
+              r"region|regions|sea|seas|ocean|building|province|town|port|base|address|room|floor|street)\b|\bwhere\b",
+     {"place"}),
 ]
 # "how many hugs", "how many of the dengue cases": the counted noun (and the word after it).
 HOW_MANY_RE = re.compile(r"\bhow many\s+(?:of\s+the\s+)?([a-z\-]+)(?:\s+([a-z\-]+))?")

@@ -108,5 +108,5 @@ class _Pinned:
             m = nws.node.metadata
             passages.append(Passage(i, nws.node.node_id, nws.node.get_content(), m["source"], m.get("text_path") or m["path"],
                                     m.get("heading", ""), int(m["start"]), int(m["end"]), float(nws.score or 0.0),
-                                    m.get("page")))
+                                    m.get("page"), m.get("title", "")))
         return passages

@@ -20,6 +20,7 @@ from rag.lexicon import (
     STOPWORDS,
     WORD_RE,
 )
+from rag.values import DAYS
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -67,8 +68,10 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
+    """The Snowball stem; an irregular past form as its verb ("met" -> "meet"), a day's
+    abbreviation as the day ("sun" -> "sunday": timetables write "Sun", people ask "Sunday")."""
     word = word.split("'")[0]
-    return _stemmer().stemWord(IRREGULAR.get(word, word))
+    return _stemmer().stemWord(IRREGULAR.get(word) or DAYS.get(word, word))
 
 
 def content_terms(text: str) -> list[str]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from rag.answer import Draft, Passage, refusal
 from rag.answering.answerable import default_judge
+from rag.answering.coverage import evidence, missing
 from rag.answering.followup import split_context
 from rag.answering.question import analyse, anchored, has_type
 from rag.index.corpus import CorpusStats
@@ -77,7 +78,7 @@ class ExtractiveAnswerer:
         dense = sims[:, 0] if not context else (1 - self.p.context_weight) * sims[:, 0] + self.p.context_weight * sims[:, 1]
         out = []
         for (p, sent), d in zip(spans, dense):
-            terms = set(content_terms(sent)) | set(content_terms(p.heading))
+            terms = set(content_terms(sent)) | set(content_terms(p.context))
             overlap = sum(w for t, w in weights.items() if t in terms) / total
             score = self.p.dense_weight * float(d) + (1 - self.p.dense_weight) * overlap
             out.append(Candidate(p, sent, score, float(d), overlap))
@@ -96,6 +97,14 @@ class ExtractiveAnswerer:
         focus, _ = split_context(question)
         info = analyse(focus)
         ranked = self.candidates(question, passages)
+        if info.specifics and ranked:  # only passages that give the question's own room, code, version ...
+            gaps = {p.number: missing(info.specifics, evidence(p)) for p in passages}
+            kept = [c for c in ranked if not gaps[c.passage.number]]
+            if not kept:
+                lacking = min(gaps.values(), key=len)
+                said = ", ".join(f"{s.head} {s.value.text}".strip() for s in lacking)
+                return refusal(focus, f"no passage gives {said}")
+            ranked = kept
         verdict = self.judge.judge(info, ranked, self.stats, passages)
         common = lambda w: self.stats.share(w) > p.common_share  # noqa: E731
         if not ranked or not verdict.answerable:

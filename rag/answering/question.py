@@ -1,7 +1,11 @@
-"""What a question asks for: its expected answer type and the names it mentions.
+"""What a question asks for: its expected answer type, the names it mentions and its specifics.
 
-Answer types let the offline answerer refuse on-topic questions whose evidence
-lacks the kind of thing asked for (a number, a date, a person, a place).
+Answer types let the offline answerer refuse on-topic questions whose evidence lacks the kind of
+thing asked for (a clock time, a price, a person, a place). The kinds of value are recognised by
+rag.values (times, dates, money, quantities, codes ...); people and places by the names a
+sentence brings. The specifics of a question (its codes, versions, figures and the word each
+belongs to: "room 14", "E42", "Heron 3.0") are what its answer must be about: a passage that
+gives a neighbouring room, code or version does not answer it (rag.answering.answerable).
 """
 
 from __future__ import annotations
@@ -24,68 +28,113 @@ from rag.lexicon import (
     YEAR_RE,
 )
 from rag.text import STOPWORDS, content_terms, stem, words
+from rag.values import Value, values
 
 # what an answer lacks when it lacks the asked-for kind of thing, for refusal messages
-TYPE_REASON = {"number": "no figure", "date": "no date", "person": "no name", "place": "no place"}
+TYPE_REASON = {"number": "no figure", "date": "no date", "person": "no name", "place": "no place", "time": "no time",
+               "duration": "no duration", "money": "no price or amount", "percentage": "no percentage",
+               "quantity": "no quantity", "phone": "no phone number", "email": "no e-mail address", "url": "no web address",
+               "version": "no version", "code": "no code"}
+NAMED = ("person", "place")  # kinds an answer gives as a name, not as a value
+
+
+@dataclass(frozen=True)
+class Specific:
+    """A value the question is about, and the word before it when that names what it is
+    ("room" of "room 14", "heron" of "Heron 3.0"); "" when nothing does."""
+
+    value: Value
+    head: str = ""
 
 
 @dataclass(frozen=True)
 class QuestionInfo:
     text: str
-    answer_type: str  # number | date | person | place | other
+    answer_type: str  # the first of lexicon.ANSWER_TYPES that matches, or "other"
     names: tuple[str, ...]  # capitalised name phrases, e.g. ("Ada Lovelace",)
+    accept: frozenset[str] = frozenset()  # the kinds of value or name an answer may give
+    specifics: tuple[Specific, ...] = ()
+
+
+def answer_kind(question: str) -> tuple[str, frozenset[str]]:
+    q = " ".join(question.lower().split()).replace("’", "'")
+    for kind, pattern, accept in ANSWER_TYPES:
+        if re.search(pattern, q):
+            return kind, frozenset(accept)
+    return "other", frozenset()
 
 
 def answer_type(question: str) -> str:
-    q = " ".join(question.lower().split())
-    for kind, pattern in ANSWER_TYPES:
-        if re.search(pattern, q):
-            return kind
-    return "other"
+    return answer_kind(question)[0]
 
 
 def names(text: str) -> tuple[str, ...]:
-    """Capitalised phrases, skipping a leading question word ("Who", "What did")."""
+    """Capitalised phrases, skipping a leading question or stop word ("Who", "What did", "Who's",
+    "I'm", "My")."""
     found = []
     for m in NAME_RUN_RE.finditer(text):
         tokens = m.group().split()
-        while tokens and tokens[0].lower().strip("’'") in QUESTION_WORDS:
+        while tokens and (lead := tokens[0].lower().replace("’", "'").split("'")[0]) in QUESTION_WORDS | STOPWORDS:
             tokens = tokens[1:]
         if tokens:
             found.append(" ".join(tokens))
     return tuple(dict.fromkeys(found))
 
 
+def specifics(question: str) -> tuple[Specific, ...]:
+    """The question's values that say what it is about (not those it asks for, which it cannot
+    hold), each with the word before it: "How much is room 14?" -> (14, "room")."""
+    out = []
+    for v in values(question):
+        if v.kind == "date" and v.norm.isalpha():
+            continue  # a day of the week is read loosely ("on a Tuesday" against "Mon-Fri")
+        before = words(question[:v.start])
+        head = before[-1] if before and before[-1] not in STOPWORDS and not before[-1].isdigit() else ""
+        out.append(Specific(v, head))
+    return tuple(out)
+
+
 def analyse(question: str) -> QuestionInfo:
-    return QuestionInfo(question, answer_type(question), names(question))
+    kind, accept = answer_kind(question)
+    return QuestionInfo(question, kind, names(question), accept, specifics(question))
 
 
 def has_type(sentence: str, kind: str, question: QuestionInfo, common=lambda name: False) -> bool:
     """Does the sentence contain something of the asked-for kind?
 
-    For a person or place that is a name the question does not already hold and
-    that is not `common` (a name the documents mention nearly everywhere, such
-    as their main subjects, answers no "who" or "where").
-    """
-    low = sentence.lower()
-    if kind == "number":
-        counted = HOW_MANY_RE.search(question.text.lower())
-        if counted:  # "how many hugs": a count must stand just before "hugs" ("dengue cases": or "cases")
-            targets = {stem(w) for w in counted.groups() if w and w not in STOPWORDS}
-            toks = words(sentence)
-            if toks and all(is_count(x) or x in STOPWORDS for x in toks) and any(map(is_count, toks)):
-                return True  # the bare count ("33", "about five"): the question says what it counts
-            return any(stem(t) in targets and any(map(is_count, toks[max(0, i - 3):i])) for i, t in enumerate(toks))
-        return bool(re.search(r"\d", sentence)) or any(w.split("'")[0] in MAGNITUDE_WORDS for w in words(sentence))
-    if kind == "date":
-        if MONTH_CAPS_RE.search(sentence) or AGO_RE.search(low):
-            return True
-        return bool(YEAR_RE.search(sentence)) or any(w.split("'")[0] in DATE_WORDS for w in words(sentence))
-    if kind in ("person", "place"):
+    A value kind (a time, a price, a code ...) is read by rag.values: any kind the question
+    accepts will do ("when" takes a date, a time or a duration). For a person or place that is a
+    name the question does not already hold and that is not `common` (a name the documents mention
+    nearly everywhere, such as their main subjects, answers no "who" or "where")."""
+    if kind in NAMED:
         asked = {w.lower() for n in question.names for w in n.split()}
         body = sentence.split(None, 1)[1] if " " in sentence else ""
         return any(w.lower() not in asked and not common(w) for n in names(body) for w in n.split())
-    return True
+    if kind == "other":
+        return True
+    found = {v.kind for v in values(sentence)}
+    accept = question.accept or frozenset({kind})
+    if kind == "number" and HOW_MANY_RE.search(question.text.lower()):
+        return counted(sentence, question)  # "how many employees": a count of employees, not a budget
+    if found & accept:
+        return True
+    if "date" in accept:  # "yesterday", "three years ago", "in May"
+        low = sentence.lower()
+        return bool(MONTH_CAPS_RE.search(sentence) or AGO_RE.search(low) or YEAR_RE.search(sentence)
+                    or any(w.split("'")[0] in DATE_WORDS for w in words(sentence)))
+    if "number" in accept:
+        return any(w.split("'")[0] in MAGNITUDE_WORDS or w in COUNT_WORDS for w in words(sentence))
+    return False
+
+
+def counted(sentence: str, question: QuestionInfo) -> bool:
+    """"how many hugs": a count must stand just before "hugs" ("dengue cases": or "cases"), or
+    the sentence is the bare count ("33", "about five")."""
+    targets = {stem(w) for w in HOW_MANY_RE.search(question.text.lower()).groups() if w and w not in STOPWORDS}
+    toks = words(sentence)
+    if toks and all(is_count(x) or x in STOPWORDS for x in toks) and any(map(is_count, toks)):
+        return True
+    return any(stem(t) in targets and any(map(is_count, toks[max(0, i - 3):i])) for i, t in enumerate(toks))
 
 
 def is_count(word: str) -> bool:

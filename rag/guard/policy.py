@@ -95,7 +95,7 @@ class Guard:
         removed = self.unsupported
         # a sentence that only restates its question ("The city banned cars." for "Why did the
         # city ban cars?") counts as itself: the premise is what no passage holds. One removed without either (a right answer cited to the wrong source) counts for none.
-        texts = [p.text for p in self.passages]
+        texts = [p.evidence for p in self.passages]
         premises = [s for s in removed if restates(s, self.question)]
         found = [self.scorer.score(s, texts, self.question) for s in removed if s not in premises]
         if not removed or not all(s.invented for s in found):

@@ -50,10 +50,10 @@ def best_source(sentence: str, passages: list[Passage], scorer: SupportScorer, q
     the next one goes on from the same source. The checker's score decides, not the
     verbatim-quote rule, for the same reason."""
     allowed = [p for p in passages
-               if p.number in own or not question or beside_question(sentence, p.text, question)]
-    context = [p.text for p in passages]
+               if p.number in own or not question or beside_question(sentence, p.evidence, question)]
+    context = [p.evidence for p in passages]
     scored = [(s.score, p.number) for p in allowed if p.number not in skip
-              for s in [scorer.score(sentence, [p.text], question, context)] if s.checked()]
+              for s in [scorer.score(sentence, [p.evidence], question, context)] if s.checked()]
     return max(scored)[1] if scored else None
 
 
@@ -123,14 +123,16 @@ def verify(draft: str, passages: list[Passage], scorer: SupportScorer, question:
     Markers in the result use `numbering` (a new one by default); so do the citations."""
     numbering = numbering if numbering is not None else Numbering()
     by_number = {p.number: p for p in passages}
-    context = [p.text for p in passages]  # the retrieved passages complete names (rag.guard.support.features)
+    # each passage read under its title and heading ("Heron 2.4 release notes" gives the 2.4 of
+    # "Heron 2.4 requires Node 20"); the retrieved passages complete names (rag.guard.support.features)
+    context = [p.evidence for p in passages]
     kept: list[str] = []
     cited: set[int] = set()
     out = Verified("", [])
     for sentence, numbers in split_claims(draft):
         valid = list(dict.fromkeys(n for n in numbers if n in by_number))
         out.dropped_markers += [n for n in numbers if n not in by_number]
-        if not (valid and scorer.supports(sentence, [by_number[n].text for n in valid], question, context)):
+        if not (valid and scorer.supports(sentence, [by_number[n].evidence for n in valid], question, context)):
             other = (best_source(sentence, passages, scorer, question, set(valid), set(numbering.of) | cited)
                      if scorer.rules.recite else None)
             if other is None:

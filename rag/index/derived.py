@@ -175,4 +175,7 @@ def build(nodes: list):
     # Keep the node records inside the bm25s object too, as loading a persisted copy
     # does, so views made with existing_bm25 (per top_k) find them either way.
     bm25.bm25.corpus = bm25.corpus
-    return bm25, CorpusStats([n.get_content() for n in nodes])
+    # the statistics read each chunk with its title and heading: a name only a title gives
+    # ("Find Harbour Dental Practice") is a name the documents mention
+    return bm25, CorpusStats([" \n".join(x for x in (n.metadata.get("title", ""), n.metadata.get("heading", ""),
+                                                     n.get_content()) if x) for n in nodes])

@@ -250,7 +250,8 @@ class Store:
             return False
         digest, text_path = doc.digest, str(doc.text_path or doc.path)
         return all(m.get("doc_hash") == digest and m.get("doc_chunks") == len(rows)
-                   and m.get("text_path") == text_path for m in rows.values())
+                   and m.get("text_path") == text_path and "title" in m for m in rows.values())  # (no title: indexed
+        # before titles travelled with chunks; chunked again, its chunks' metadata get the title)
 
     def _to_node(self, c: Chunk, vector: list[float], doc_chunks: int):
         from llama_index.core.schema import TextNode
@@ -261,7 +262,8 @@ class Store:
 
     @staticmethod
     def embed_text(c: Chunk) -> str:
-        return f"{c.heading}\n{c.text}" if c.heading else c.text
+        context = " › ".join(dict.fromkeys(x for x in (c.title, c.heading) if x))
+        return f"{context}\n{c.text}" if context else c.text
 
     def sync(self, docs: list[SourceDoc], progress: Callable[[int, int], None] | None = None) -> SyncReport:
         """Bring the index in line with docs. `progress(done, total)` is called with done=0 once
@@ -279,7 +281,7 @@ class Store:
             stale = set(rows) - {c.id for c in chunks}
             report.unchanged += len(chunks) - len(fresh)
             doc_chunks.update((c.id, len(chunks)) for c in chunks)
-            mark = {"doc_hash": doc.digest, "doc_chunks": len(chunks)}
+            mark = {"doc_hash": doc.digest, "doc_chunks": len(chunks), "title": chunks[0].title if chunks else ""}
             kept = [c.id for c in chunks if c.id in rows and any(rows[c.id].get(k) != v for k, v in mark.items())]
             if kept:  # unchanged chunks of a changed file: record the file's new hash and size
                 with self.guard():

@@ -36,10 +36,11 @@ class Chunk:
     end: int
     doc_hash: str
     page: int | None = None  # a PDF's page the chunk starts on
+    title: str = ""  # the document's title (title_of): what every chunk of it is about
 
     def metadata(self) -> dict:
         meta = {"source": self.source, "path": self.path, "text_path": self.text_path, "heading": self.heading,
-                "start": self.start, "end": self.end, "doc_hash": self.doc_hash}
+                "start": self.start, "end": self.end, "doc_hash": self.doc_hash, "title": self.title}
         return meta if self.page is None else meta | {"page": self.page}
 
 
@@ -133,6 +134,17 @@ def _splitter(chunk_size: int, chunk_overlap: int, paragraph_separator: str = "\
                             paragraph_separator=paragraph_separator)
 
 
+def title_of(doc: SourceDoc) -> str:
+    """The document's title: its first line when that is a heading ("# Heron 2.4 release notes",
+    a short line standing alone), else its file name in words ("timetable-harbour-bus.csv" ->
+    "timetable harbour bus"). It travels with every chunk, for retrieval and as context: "the
+    rent" in section 3 of a lease is the rent of the flat its title names."""
+    first = next((line.strip() for line in doc.text.splitlines() if line.strip()), "")
+    if first.startswith("#") or (_is_heading(first) and len(first) <= 200):
+        return first.lstrip("#").strip()
+    return re.sub(r"[-_.]+", " ", doc.path.stem).strip()
+
+
 def chunk_id(path: str, start: int, text: str) -> str:
     return hashlib.sha256(f"{path}\0{start}\0{text}".encode("utf-8")).hexdigest()[:32]
 
@@ -141,6 +153,7 @@ def chunk(doc: SourceDoc, chunk_size: int = 200, chunk_overlap: int = 40) -> lis
     suffix = doc.path.suffix.lower()
     splitter = _splitter(chunk_size, chunk_overlap, *(["\n"] if suffix in ROW_SUFFIXES else []))
     digest = doc.digest
+    title = title_of(doc)
     chunks: list[Chunk] = []
     for sec in sections(doc.text, markdown=suffix in MARKDOWN_SUFFIXES):
         body = doc.text[sec.start : sec.end]
@@ -159,6 +172,7 @@ def chunk(doc: SourceDoc, chunk_size: int = 200, chunk_overlap: int = 40) -> lis
             assert doc.text[start:end] == piece
             path = str(doc.path)
             chunks.append(Chunk(chunk_id(path, start, piece), piece, doc.name, path, str(doc.text_path or doc.path),
-                                sec.heading, start, end, digest, bisect_right(doc.pages, start) if doc.pages else None))
+                                sec.heading, start, end, digest, bisect_right(doc.pages, start) if doc.pages else None,
+                                title))
             cursor = at + 1
     return chunks

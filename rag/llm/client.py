@@ -31,7 +31,7 @@ def prompt(name: str) -> str:
 
 def format_sources(passages: list[Passage]) -> str:
     return "\n".join(
-        f'<source id="{p.number}" file="{escape(p.source)}" heading="{escape(p.heading)}">'
+        f'<source id="{p.number}" file="{escape(p.source)}" heading="{escape(p.context)}">'
         f"{escape(p.text, quote=False)}</source>"
         for p in passages
     )
