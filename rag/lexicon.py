@@ -124,12 +124,16 @@ ANSWER_TYPES = [
     ("duration", r"\bhow long\b(?! ago)|\bfor how (long|many (minutes|hours|days|weeks|months|years))\b"
                  r"|\bhow many (minutes|hours|days|weeks|months|years)\b|\b(what|which) (is the )?(duration|notice period|"
                  r"warranty|term)\b", {"duration", "quantity", "date"}),
+    # "when do I add the lemon juice?": a step of a procedure, not a date
+    ("other", r"^when (do|should|can|must) (i|you|we)\b", set()),
     ("date", r"^(when)\b|\b(what|which) (year|date|day|days|month)\b|\bhow long ago\b|\bon what date\b"
-             r"|\bin what year\b|\bdeadline\b", {"date", "time", "duration"}),
+             r"|\bin what year\b|\bdeadline\b", {"date", "time"}),
     ("money", r"\bhow much (does|do|is|are|will|would|did|was|were|can|should) .*\b(cost|charge|pay|paid|spend|owe|"
-              r"claim|earn|raise|rent|deposit|fee|fine|price|worth)|\bhow much money\b|\b(what|which) ([\w'-]+ ){0,3}?"
+              r"claim|earn|raise|rent|deposit|fee|fine|price|worth)|\bhow much money\b"
+              # the amount as the head of what is asked ("what's the monthly rent"), not "which scheme is the deposit"
+              r"|\b(what|which)('s| is| are| was| were)? (the |a |an )?([\w'-]+ ){0,2}?"
               r"(cost|costs|price|prices|fee|fees|rent|deposit|charge|charges|salary|wage|budget|fine|refund|"
-              r"allowance|fare|fares)\b|\bthe (cost|price|fee|rent|deposit|fare) of\b", {"money", "number", "percentage"}),
+              r"allowance|fare|fares)\b|\bthe (cost|price|fee|rent|deposit|fare) of\b", {"money", "percentage"}),
     ("number", r"\bhow (many|much|long|old|often|large|big|heavy|far|tall|wide|high|deep|hot|cold|fast)\b"
                r"|\b(what|which) (percentage|number|amount|share|proportion|volume|value|size|total|figure|sum)\b"
                r"|\bthe (number|amount|volume|value|size|total|percentage) of\b"
@@ -142,8 +146,12 @@ ANSWER_TYPES = [
                r"spokesman|spokesperson|president|diplomat)\b|\bname of the\b|\bwho\b", {"person"}),
     ("place", r"^where\b|\b(which|what) (city|cities|country|countries|place|places|location|locations|venue|capital|"
               r"region|regions|sea|seas|ocean|building|province|town|port|base|address|room|floor|street)\b|\bwhere\b",
-     {"place"}),
+     {"place", "code"}),  # a place is a name, an address, or a room or bay by its code ("G.07", "bay 9")
 ]
+# Kinds of value that stand out in a sentence (a clock time, a price, a code ...): a sentence a
+# little less close to the question that holds one is still a likely answer.
+DISTINCT_KINDS = frozenset({"time", "money", "percentage", "quantity", "duration", "phone", "email", "url", "version",
+                            "code"})
 # "how many hugs", "how many of the dengue cases": the counted noun (and the word after it).
 HOW_MANY_RE = re.compile(r"\bhow many\s+(?:of\s+the\s+)?([a-z\-]+)(?:\s+([a-z\-]+))?")
 QUESTION_WORDS = {"what", "who", "whom", "whose", "where", "when", "why", "how", "which", "is", "are",

@@ -29,26 +29,48 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     Written here rather than taken from NLTK's Punkt (which llama-index uses)
     because importing NLTK costs about a second of every cold `rag ask`.
     Blank lines and list items always split; a full stop after a known
-    abbreviation ("U.S.", "Dr.") or a single initial ("J.") does not.
+    abbreviation ("U.S.", "Dr.") or a single initial ("J.") does not. Each line
+    of a block of records (table rows as the parsers write them, "a | b"; or
+    lines of "name - role" or "key: value" none of which ends a sentence) is a
+    sentence of its own.
     """
     spans: list[tuple[int, int]] = []
     for block in BLOCK_RE.finditer(text):
-        start = block.start()
-        for m in BOUNDARY_RE.finditer(text, block.start(), block.end()):
-            before = text[start : m.start()].rsplit(None, 1)[-1] if text[start : m.start()].strip() else ""
-            token = before.lstrip("\"“‘'([").lower()
-            if m.group().startswith(".") and (token in ABBREVIATIONS or re.fullmatch(r"[a-z]", token)):
-                continue
-            spans.append((start, m.end()))
-            start = m.end()
-            while start < block.end() and text[start].isspace():
-                start += 1
-        if text[start : block.end()].strip():
-            end = block.end()
-            while text[end - 1].isspace():
-                end -= 1
-            spans.append((start, end))
+        for start, end in _records(text, block.start(), block.end()):
+            _split(text, start, end, spans)
     return spans
+
+
+def _records(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The block as one piece, or as its lines when they are records."""
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text[start:end])]
+    if len(lines) < 2:
+        return [(start, end)]
+    bodies = [text[start + s:start + e].strip() for s, e in lines]
+    rows = any(" | " in b or b.startswith("|") for b in bodies)
+    # lines of "name - role" or "key: value", none ending a sentence (an address's lines are one record)
+    pairs = (len(bodies) >= 3 and all(re.search(r" [-–] |: ", b) for b in bodies[1:])
+             and not any(b[-1] in ".!?;,”\"" for b in bodies if b))
+    if rows or pairs:
+        return [(start + s, start + e) for s, e in lines]
+    return [(start, end)]
+
+
+def _split(text: str, start: int, stop: int, spans: list[tuple[int, int]]) -> None:
+    for m in BOUNDARY_RE.finditer(text, start, stop):
+        before = text[start : m.start()].rsplit(None, 1)[-1] if text[start : m.start()].strip() else ""
+        token = before.lstrip("\"“‘'([").lower()
+        if m.group().startswith(".") and (token in ABBREVIATIONS or re.fullmatch(r"[a-z]", token)):
+            continue
+        spans.append((start, m.end()))
+        start = m.end()
+        while start < stop and text[start].isspace():
+            start += 1
+    if text[start:stop].strip():
+        end = stop
+        while text[end - 1].isspace():
+            end -= 1
+        spans.append((start, end))
 
 
 def sentences(text: str) -> list[str]:

@@ -287,3 +287,19 @@ def norms(text: str) -> set[str]:
         if v.kind in ("money", "quantity", "duration", "percentage"):
             out.add(v.norm.split()[0].rstrip("%"))
     return out
+
+
+CANONICAL_KINDS = ("time", "date", "money", "percentage", "duration", "quantity", "phone", "number")
+
+
+@lru_cache(maxsize=8192)
+def canonical(text: str) -> str:
+    """`text` with each time, date, amount, phone number and number written in its normal form,
+    so that two wordings of one value read the same ("closes at 10 pm" and "closes at 22:00" are
+    both "closes at 22:00"; "12,000 euros" and "EUR 12000" both "12000 eur")."""
+    out, pos = [], 0
+    for v in values(text):
+        if v.kind in CANONICAL_KINDS:
+            out += [text[pos:v.start], v.norm]
+            pos = v.end
+    return "".join(out) + text[pos:] if out else text

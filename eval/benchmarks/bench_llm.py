@@ -36,6 +36,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -218,16 +219,31 @@ def print_table(results: dict, out=sys.stdout) -> None:
               f"carry a [n]; {s['errors']} errors", file=out)
 
 
-SUITES = ("article", "docs")
+SUITES = ("article", "docs", "everyday")
 
 
-def corpus(suite: str, split: str, folder: Path, seeds: Path) -> tuple[list, Path]:
-    """The suite's questions of the split and the folder of documents to index (written into
-    `folder` for docs)."""
+def corpus(suite: str, split: str, folder: Path, seeds: Path) -> tuple[list, Path, list[Path]]:
+    """The suite's questions of the split, the folder of documents to index (written into
+    `folder` for docs and everyday) and the text files the stock side indexes: the same documents,
+    as the text our parsers extract from them (SimpleDirectoryReader reads no .pptx or .xlsx
+    without more packages; this way both sides see the same words)."""
     if suite == "docs":
         write_corpus(folder, seeds)
-        return golden.questions(split, DOCS_GOLDEN), folder
-    return golden.questions(split), seeds
+        return golden.questions(split, DOCS_GOLDEN), folder, sorted(folder.glob("*.txt"))
+    if suite == "everyday":
+        from rag.ingestion.documents import load
+
+        from ..harness import everyday
+
+        folder.mkdir(parents=True, exist_ok=True)
+        for path in everyday.documents():
+            shutil.copyfile(path, folder / path.name)
+        texts = folder.parent / "as-text"
+        texts.mkdir(parents=True, exist_ok=True)
+        for doc in load([folder]):
+            (texts / f"{doc.path.name}.txt").write_text(doc.text, encoding="utf-8")
+        return [item for item, _ in everyday.questions(split)], folder, sorted(texts.glob("*.txt"))
+    return golden.questions(split), seeds, sorted(seeds.glob("*.txt")) + sorted(seeds.glob("*.md"))
 
 
 def run(base_url: str, model: str, split: str, limit: int | None, timeout: float, stock_side: bool = True,
@@ -239,13 +255,12 @@ def run(base_url: str, model: str, split: str, limit: int | None, timeout: float
 
     with tempfile.TemporaryDirectory(prefix="rag-bench-llm-") as tmp:
         env = Settings.from_env()
-        items, documents = corpus(suite, split, Path(tmp) / "docs", env.seeds_dir)
+        items, documents, seeds = corpus(suite, split, Path(tmp) / "docs", env.seeds_dir)
         items = items[:limit] if limit else items
         settings = env.with_(data_dir=Path(tmp) / "ours", seeds_dir=documents, answerer="llm",
                              llm_base_url=base_url, llm_model=model, llm_timeout=timeout)
         engine = Engine(settings)
         llm = engine.llm.client  # one OpenAILike for both: same model, temperature, token limit, timeout
-        seeds = sorted(documents.glob("*.txt")) + sorted(documents.glob("*.md"))
         plain = PlainLlamaIndex(seeds, Path(tmp) / "baseline")
         stock = CitationQueryEngine.from_args(plain.index, llm=llm, similarity_top_k=STOCK_TOP_K, streaming=True)
         # warm-up, untimed: embedding and guard models loaded, the model's weights paged in
@@ -283,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--split", choices=golden.SPLITS, default="dev")
     p.add_argument("--suite", choices=SUITES, default="article",
                    help="article: the seed article's golden set (default); docs: the article with twelve other "
-                        "news documents and their questions")
+                        "news documents and their questions; everyday: 26 documents of 13 genres (eval/data/everyday)")
     p.add_argument("--limit", type=int, default=None, metavar="N", help="only the first N questions")
     p.add_argument("--base-url", default=os.environ.get("RAG_LLM_BASE_URL"), help="default: RAG_LLM_BASE_URL")
     p.add_argument("--model", default=os.environ.get("RAG_LLM_MODEL"), help="default: RAG_LLM_MODEL")

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 RULE_MODULES = {"support", "verify", "engine", "question", "text", "followup", "extractive", "answerable", "inputs",
+                "values", "coverage",
                 "lexicon", "policy", "rules", "corpus", "given", "check", "grounding"}
 RE_CALLS = {"compile", "search", "match", "fullmatch", "sub", "subn", "findall", "finditer", "split"}
 NOT_WORDS = {"FEATURES", "SIGNS", "TYPE_REASON"}  # feature names and messages, not rules

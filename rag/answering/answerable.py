@@ -14,10 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rag.answering.question import TYPE_REASON, QuestionInfo, has_type
+from rag.lexicon import DISTINCT_KINDS
 
 
 def rules_verdict(info: QuestionInfo, ranked: list, stats, min_score: float = 0.38, min_dense: float = 0.25,
-                  near_best: float = 0.85) -> tuple[bool, str]:
+                  near_best: float = 0.85, near_typed: float = 0.7) -> tuple[bool, str]:
     """The hand-set refusal rules (thresholds set on the article's dev split): (answer?, reason).
 
     Refuses when the question names something (CorpusStats.mentions: acronyms count) that the
@@ -32,7 +33,8 @@ def rules_verdict(info: QuestionInfo, ranked: list, stats, min_score: float = 0.
     if info.answer_type != "other":
         # a name the documents mention nearly everywhere still answers "where" ("Paris" in a
         # story set in Paris; every name of a single passage)
-        pool = [c for c in ranked if c.score >= near_best * ranked[0].score]
+        near = near_typed if info.answer_type in DISTINCT_KINDS else near_best
+        pool = [c for c in ranked if c.score >= near * ranked[0].score]
         if not any(has_type(c.text, info.answer_type, info) for c in pool):
             return False, f"the closest passages give {TYPE_REASON[info.answer_type]}"
     return True, ""

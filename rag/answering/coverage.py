@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from rag.answering.question import Specific
-from rag.text import words
+from rag.text import content_terms, words
 from rag.values import values
 
 HEAD_WINDOW = 2  # words between a head and its value ("room no. 14", "flat 7C")
@@ -45,7 +45,9 @@ def same(spec: Specific, norm: str, bare: str) -> bool:
     if kind == "date":
         return norm.startswith(want + "-") or norm.endswith("-" + want)
     if kind in ("number", "money", "quantity", "percentage", "duration"):
-        want_bare = _bare(want)
+        want_bare, unit, other = _bare(want), want.split()[1:], norm.split()[1:]
+        if unit and other and unit != other:
+            return False  # "10 litre" is not "£10.99", nor "10 kg"
         return bare == want_bare or ("." not in want_bare and bare.split(".")[0] == want_bare)
     return False
 
@@ -70,6 +72,21 @@ def missing(specifics: tuple[Specific, ...], text: str) -> list[Specific]:
     return [s for s in specifics if not covered(s, text)]
 
 
+def unnamed(names: tuple[str, ...], text: str) -> list[str]:
+    """The question's names that `text` never mentions: every word of a name, in any case
+    ("Northgate Dental" is named by "Northgate Dental Practice"). A question about Fernhill is
+    not answered from a document that never mentions Fernhill."""
+    stats = _stats(text)  # stems: "Breezo's" is named by "Breezo", "Fridays" by "Fri"; "United States" by "US"
+    return [n for n in names if not stats.mentions(n)]
+
+
+@lru_cache(maxsize=64)
+def _stats(text: str):
+    from rag.index.corpus import CorpusStats
+
+    return CorpusStats([text])
+
+
 def evidence(passage) -> str:
     """Where a passage's specifics are looked for: the passage under its title and heading, and
     the rest of its document ("18 Rowan Terrace" heads a letter whose third paragraph is the
@@ -91,3 +108,17 @@ def _document(path: str) -> str:
 def _read(path: str, mtime: float) -> str:
     with open(path, encoding="utf-8") as fh:
         return fh.read()
+
+
+def covering(question: str, passages: list) -> tuple[list, list[str]]:
+    """The passages whose documents give every specific of the question (room, code, version,
+    figure, date), and what the closest of the others lacks when none does: what any answerer
+    is given to read. A question with no specifics keeps every passage."""
+    from rag.answering.question import specifics
+
+    wanted = specifics(question)
+    if not wanted or not passages:
+        return passages, []
+    gaps = {p.number: missing(wanted, evidence(p)) for p in passages}
+    kept = [p for p in passages if not gaps[p.number]]
+    return kept, ([] if kept else [f"{s.head} {s.value.text}".strip() for s in min(gaps.values(), key=len)])

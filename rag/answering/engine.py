@@ -15,7 +15,8 @@ from typing import Generator, Iterator, Protocol
 from rag.answer import Answer, Draft, Passage, refusal
 from rag.answering.answerable import default_judge
 from rag.answering.extractive import ExtractiveAnswerer
-from rag.answering.followup import condense_offline
+from rag.answering.coverage import covering
+from rag.answering.followup import condense_offline, split_context
 from rag.answering.inputs import clean_question
 from rag.errors import BackendUnavailable, BadInput
 from rag.guard.policy import Guard
@@ -84,10 +85,13 @@ def answer_steps(question: str, *, retriever: Retriever, answerer: Answerer, sco
                 "verify": guard.seconds * 1e3}
 
     try:
+        read, lacking = covering(split_context(asked)[0], passages)  # a neighbouring room or version is no answer
         if not passages:
             guard.take(refusal(asked, "nothing is indexed"))
+        elif lacking:
+            guard.take(refusal(asked, f"no passage gives {', '.join(lacking)}"))
         elif streams:
-            yield from guard.stream(complete_sentences(answerer.stream(asked, passages)))
+            yield from guard.stream(complete_sentences(answerer.stream(asked, read)))
         else:
             guard.take(answerer.draft(asked, passages))
     except BackendUnavailable as exc:

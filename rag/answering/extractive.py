@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 from rag.answer import Draft, Passage, refusal
 from rag.answering.answerable import default_judge
-from rag.answering.coverage import evidence, missing
+from rag.answering.coverage import evidence, missing, unnamed
 from rag.answering.followup import split_context
 from rag.answering.question import analyse, anchored, has_type
 from rag.index.corpus import CorpusStats
+from rag.lexicon import DISTINCT_KINDS
 from rag.ingestion.embedding import Embedder
 from rag.text import content_terms, opens_with_reference, sentence_spans
 
@@ -29,6 +30,7 @@ class Params:
 
     dense_weight: float = 0.6  # score = dense_weight * cosine + (1 - dense_weight) * overlap
     near_best: float = 0.85  # candidates within this ratio of the best may serve the answer type
+    near_typed: float = 0.7  # ... or this, for a kind that stands out (lexicon.DISTINCT_KINDS: a time, a price ...)
     second: float = 0.90  # a second sentence joins when it scores this close to the first
     follow_on: float = 0.75  # ... or when it continues the first ("This partnership ...") this close
     context_weight: float = 0.5  # weight of words carried over from earlier turns
@@ -97,20 +99,23 @@ class ExtractiveAnswerer:
         focus, _ = split_context(question)
         info = analyse(focus)
         ranked = self.candidates(question, passages)
-        if info.specifics and ranked:  # only passages that give the question's own room, code, version ...
-            gaps = {p.number: missing(info.specifics, evidence(p)) for p in passages}
+        if (info.specifics or info.names) and ranked:
+            # only passages from documents that give the question's own room, code or version and
+            # name what it names: a neighbouring room, or another company's price, is no answer
+            known = tuple(n for n in info.names if self.stats.mentions(n))  # (the judge refuses unknown ones)
+            gaps = {p.number: [f"{s.head} {s.value.text}".strip() for s in missing(info.specifics, evidence(p))]
+                    + unnamed(known, evidence(p)) for p in passages}
             kept = [c for c in ranked if not gaps[c.passage.number]]
             if not kept:
-                lacking = min(gaps.values(), key=len)
-                said = ", ".join(f"{s.head} {s.value.text}".strip() for s in lacking)
-                return refusal(focus, f"no passage gives {said}")
+                return refusal(focus, f"no passage gives {', '.join(min(gaps.values(), key=len))}")
             ranked = kept
         verdict = self.judge.judge(info, ranked, self.stats, passages)
         common = lambda w: self.stats.share(w) > p.common_share  # noqa: E731
         if not ranked or not verdict.answerable:
             return refusal(focus, verdict.reason or "no passage answers this")
         best = ranked[0]
-        pool = [c for c in ranked if c.score >= p.near_best * best.score]
+        near = p.near_typed if info.answer_type in DISTINCT_KINDS else p.near_best
+        pool = [c for c in ranked if c.score >= near * best.score]
         typed = info.answer_type != "other"
         if typed:  # prefer sentences holding the asked-for kind of thing; the judge has said one is there
             pool = [c for c in pool if has_type(c.text, info.answer_type, info, common)] or pool
@@ -130,4 +135,12 @@ class ExtractiveAnswerer:
         # Keep document order within a passage, best passage first.
         first = chosen[0].passage.number
         chosen.sort(key=lambda c: (c.passage.number != first, c.passage.number, c.passage.text.find(c.text)))
-        return Draft(" ".join(f"{c.text} [{c.passage.number}]" for c in chosen))
+        # records (table rows, "name - role" lines) stay one to a line, as the guard reads them
+        joiner = "\n" if any(c.text.rstrip()[-1:] not in ".!?\"”)" for c in chosen) else " "
+        body = joiner.join(f"{c.text} [{c.passage.number}]" for c in chosen)
+        lead = chosen[0]
+        if typed and not any(has_type(c.text, info.answer_type, info, common) for c in chosen) and \
+                has_type(lead.passage.heading, info.answer_type, info, common):
+            # the asked-for version, date or code heads the section ("3.1.4 (12 May 2024)"): say it
+            return Draft(f"{lead.passage.heading}: {body}")
+        return Draft(body)

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 
-from rag.answering.question import names
-from rag.lexicon import ELLIPSIS_RE, OTHER_REFERENCE_RE, PERSONAL, PERSONAL_RE, QUESTION_WORDS
+from rag.answering.question import analyse, names
+from rag.lexicon import (BODY_HEADS, ELLIPSIS_RE, OTHER_REFERENCE_RE, PERSONAL, PERSONAL_RE, PLACE_HEADS, QUESTION_WORDS,
+                         TITLE_WORDS)
 
 
 def needs_context(question: str) -> bool:
@@ -42,13 +43,37 @@ def split_context(question: str) -> tuple[str, str]:
     return m.group("focus").rstrip("?") + "?", m.group("context")
 
 
+def person_of(question: str, context: str, answer: str) -> str:
+    """Who "he" or "she" in the next question is: the person a "who" question was answered with
+    ("Who is the programme lead for Falcon?" -> "Dr Leila Farouk", not "Falcon"), unless the
+    answer only names the question's own person again ("Who is Sergey Lavrov?"); else the
+    question's name, its context's, or the answer's."""
+    asked = names(question)
+    if analyse(question).answer_type == "person":
+        new = [n for n in names(answer) if not any(a in n or n in a for a in asked) and personal(n)]
+        again = [a for a in asked if any(a in n for n in names(answer))]
+        if new and not again:
+            return new[0]
+    return next(iter(asked or names(context) or names(answer)), "")
+
+
+def personal(name: str) -> bool:
+    """Could the name be a person's? Two or more words, none a single letter or written in capitals,
+    and not ending like the name of a body or a place ("Band C", "NHS Trust", "Harbour Square" are
+    nobody); or one word after a title ("Ms Kowalski")."""
+    tokens = name.split()
+    if len(tokens) < 2 or any(len(t) == 1 or t.isupper() for t in tokens):
+        return False
+    return tokens[-1].lower() not in BODY_HEADS | PLACE_HEADS or tokens[0].lower().rstrip(".") in TITLE_WORDS
+
+
 def condense_offline(question: str, history: list[tuple[str, str]]) -> str:
     """history: (standalone question, answer text) pairs, oldest first."""
     if not history or not needs_context(question):
         return question
     prev_standalone, prev_a = history[-1]
     prev_q, prev_context = split_context(prev_standalone)
-    person = next(iter(names(prev_q) or names(prev_context) or names(prev_a)), "")
+    person = person_of(prev_q, prev_context, prev_a)
     resolved = question
     if person:
         def swap(m: re.Match) -> str:

@@ -74,8 +74,10 @@ def names(text: str) -> tuple[str, ...]:
     found = []
     for m in NAME_RUN_RE.finditer(text):
         tokens = m.group().split()
-        while tokens and (lead := tokens[0].lower().replace("’", "'").split("'")[0]) in QUESTION_WORDS | STOPWORDS:
+        while tokens and tokens[0].lower().replace("’", "'").split("'")[0] in QUESTION_WORDS | STOPWORDS:
             tokens = tokens[1:]
+        if len(tokens) == 1 and not text[:m.start()].strip():
+            continue  # one capitalised word opening the text says nothing ("Roughly how many ...")
         if tokens:
             found.append(" ".join(tokens))
     return tuple(dict.fromkeys(found))
@@ -109,7 +111,10 @@ def has_type(sentence: str, kind: str, question: QuestionInfo, common=lambda nam
     if kind in NAMED:
         asked = {w.lower() for n in question.names for w in n.split()}
         body = sentence.split(None, 1)[1] if " " in sentence else ""
-        return any(w.lower() not in asked and not common(w) for n in names(body) for w in n.split())
+        if any(w.lower() not in asked and not common(w) and not (kind == "person" and w.isupper() and len(w) > 1)
+               for n in names(body) for w in n.split()):  # ("UAT" or "NHS" is nobody)
+            return True
+        return bool({v.kind for v in values(sentence)} & (question.accept - set(NAMED)))  # "room G.07"
     if kind == "other":
         return True
     found = {v.kind for v in values(sentence)}
@@ -134,7 +139,11 @@ def counted(sentence: str, question: QuestionInfo) -> bool:
     toks = words(sentence)
     if toks and all(is_count(x) or x in STOPWORDS for x in toks) and any(map(is_count, toks)):
         return True
-    return any(stem(t) in targets and any(map(is_count, toks[max(0, i - 3):i])) for i, t in enumerate(toks))
+    if any(stem(t) in targets and any(map(is_count, toks[max(0, i - 3):i])) for i, t in enumerate(toks)):
+        return True
+    # or right after a verb of the question: "Serves 4" for "How many people does it serve?"
+    verbs = set(content_terms(question.text)) - targets
+    return any(stem(t) in verbs and i + 1 < len(toks) and is_count(toks[i + 1]) for i, t in enumerate(toks))
 
 
 def is_count(word: str) -> bool:

@@ -6,8 +6,9 @@ the LLM streams it (`stream`, which yields only text that is ready to show). Eve
 sentence goes through rag.guard.verify (its citations checked against the passages it
 cites). On top of that, each decision switched by a GuardRules field (rag.guard.rules):
 - a first sentence that declines ("I don't know") is the answer: a refusal;
-- when a count or date is asked for, kept sentences wait until one of them gives it, and
-  none by the end is a refusal (`held_for_type`);
+- when a value is asked for (a time, a date, a price, a count, a code ...), kept sentences wait
+  until one of them gives a kind the question accepts (rag.values), and none by the end is a
+  refusal (`held_for_type`);
 - when every sentence was removed, `invented` lists the specifics they made up (or the
   question's premise they restated), so that the engine refuses instead of quoting the
   closest passages (`invented_refusal`).
@@ -57,7 +58,7 @@ class Guard:
     def stream(self, sentences: Iterable[str]) -> Iterator[str]:
         """Check streamed sentences as they complete; yield the text that may be shown."""
         info = analyse(self.question)
-        held = [] if self.rules.held_for_type and info.answer_type in ("number", "date") else None
+        held = [] if self.rules.held_for_type and info.answer_type not in ("person", "place", "other") else None
         kept: list[str] = []
         cited: dict[int, Citation] = {}
         for i, sentence in enumerate(sentences):

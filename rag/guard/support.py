@@ -111,7 +111,15 @@ def features(claim: str, passages: list[str], embedder: Embedder, question: str 
 
     `context`, the other passages retrieved with these, completes names: "Ada Lovelace" is no
     new name against a passage that says "Lovelace" when another passage says "Ada Lovelace"
-    (a model writes people's full names wherever the sources gave them once)."""
+    (a model writes people's full names wherever the sources gave them once).
+
+    Values are compared in their normal form (rag.values.canonical): "10 pm" is "22:00",
+    "12,000 euros" is "12000 eur", so a right answer in other words is not a new figure; codes and
+    versions are kept whole, and one that no passage holds ("E43", "2.5") is new."""
+    from rag.values import canonical
+
+    claim, passages = canonical(claim), [canonical(p) for p in passages]
+    question = canonical(question) if question else question
     evidence = " ".join(passages)
     ev_terms = content_terms(evidence)
     ev_set, ev_pairs = set(ev_terms), _pairs(ev_terms)
@@ -121,7 +129,7 @@ def features(claim: str, passages: list[str], embedder: Embedder, question: str 
     # carry a false premise ("What did Ada Lovelace say about ...?"), and repeating it supports nothing
     numbers, names = specifics(claim)
     ev_numbers = figures(evidence) | ev_words  # "20,000" is one figure, two words
-    novel_numbers = [n for n in numbers if n not in ev_numbers]
+    novel_numbers = [n for n in numbers if n not in ev_numbers] + novel_codes(claim, evidence)
     novel_names = [n for n in names if n not in ev_words and n[:4] not in prefixes]  # "German" ~ "Germany"
     completed: set[str] = set()
     if novel_names and context and complete_names:
@@ -162,6 +170,18 @@ def features(claim: str, passages: list[str], embedder: Embedder, question: str 
                   float(sims[0]), float(sims[1] if len(sims) > 1 else sims[0]), float(negation)], dtype=np.float64)
     novel = tuple(sorted(set(novel_numbers + novel_names + ([NEGATION] if negation else []))))
     return x, novel
+
+
+def novel_codes(claim: str, evidence: str) -> list[str]:
+    """The claim's codes and versions (rag.values: "E43", "XR500", "v2.5") that the evidence does
+    not hold, each kept whole: "E43" is not supported by a passage about "E42"."""
+    from rag.values import values
+
+    codes = [v.norm for v in values(claim) if v.kind in ("code", "version")]
+    if not codes:
+        return []
+    given = {v.norm for v in values(evidence)} | set(evidence.lower().split())
+    return [c for c in codes if c not in given]
 
 
 def completes_name(name: str, claim: str, ev_words: set[str], context: str) -> bool:
