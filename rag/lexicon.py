@@ -113,7 +113,7 @@ ANSWER_TYPES = [
     ("phone", r"\b(phone|telephone|mobile|fax)\b|\bwhat number\b|\bnumber (do|should|can|to) (i |we |you )?(call|ring|dial)"
               r"|\b(call|ring|dial)\b.*\bnumber\b", {"phone"}),
     ("version", r"\b(which|what) ([\w-]+ ){0,2}(version|release)\b|\bversion (of|do|does|is|number)\b",
-     {"version", "number"}),
+     {"version", "number", "code"}),  # "Node 20" is a version written as a label
     ("code", r"\b(which|what)('s| is| are)? (the )?(error |fault |product |part |reference |booking |access |door )?"
              r"(code|codes|sku|reference number|part number)\b|\b(error|fault|product) code\b", {"code"}),
     ("percentage", r"\b(percentage|percent|per cent)\b|%|\bwhat (share|proportion)\b", {"percentage", "number"}),
@@ -159,6 +159,8 @@ QUESTION_WORDS = {"what", "who", "whom", "whose", "where", "when", "why", "how",
                   "have", "had", "tell", "explain", "describe", "and", "according", "in", "on", "list",
                   "name", "give", "summarize", "summarise", "please", "i", "so", "but", "then", "also"}
 PLACE_PREPOSITIONS = {"in", "at", "to", "near", "from", "inside", "outside", "across"}
+# Prepositions that place something, for a place said without a name ("park on level minus two").
+LOCATIVE_PREPOSITIONS = frozenset("in at on near behind beside opposite inside outside under above below".split())
 # Verbs that follow a body that speaks or decides ("the Harbour Authority said", "the board voted").
 REPORTING_VERBS = frozenset("""said announced stated confirmed reported declared denied warned agreed decided
     voted approved rejected ruled ordered issued published urged""".split())

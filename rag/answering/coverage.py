@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from rag.answering.question import Specific
+from rag.answering.question import Specific, labelled
 from rag.text import content_terms, words
 from rag.values import values
 
@@ -29,6 +29,9 @@ def _values(text: str) -> tuple:
     """(norm, bare number, words just before it) for every value of the text."""
     out = []
     for v in values(text):
+        label = labelled(v)
+        if label:  # "Room 12": the number 12 after the word "room"
+            out.append((label[1].norm, label[1].norm, (label[0],)))
         before = words(text[max(0, v.start - 40):v.start])[-HEAD_WINDOW:]
         out.append((v.norm, _bare(v.norm), tuple(before)))
     return tuple(out)

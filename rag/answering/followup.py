@@ -51,7 +51,7 @@ def person_of(question: str, context: str, answer: str) -> str:
     asked = names(question)
     if analyse(question).answer_type == "person":
         new = [n for n in names(answer) if not any(a in n or n in a for a in asked) and personal(n)]
-        again = [a for a in asked if any(a in n for n in names(answer))]
+        again = [a for a in asked if personal(a) and any(a in n for n in names(answer))]
         if new and not again:
             return new[0]
     return next(iter(asked or names(context) or names(answer)), "")

@@ -20,6 +20,7 @@ from rag.lexicon import (
     DATE_WORDS,
     DIGITS_RE,
     HOW_MANY_RE,
+    LOCATIVE_PREPOSITIONS,
     MAGNITUDE_WORDS,
     MONTH_CAPS_RE,
     NAME_RUN_RE,
@@ -90,10 +91,20 @@ def specifics(question: str) -> tuple[Specific, ...]:
     for v in values(question):
         if v.kind == "date" and v.norm.isalpha():
             continue  # a day of the week is read loosely ("on a Tuesday" against "Mon-Fri")
+        label = labelled(v)
+        if label:  # "Room 14" is room 14 however it is written
+            out.append(Specific(label[1], label[0]))
+            continue
         before = words(question[:v.start])
         head = before[-1] if before and before[-1] not in STOPWORDS and not before[-1].isdigit() else ""
         out.append(Specific(v, head))
     return tuple(out)
+
+
+def labelled(v: Value) -> tuple[str, Value] | None:
+    """A code written as a label and a number ("Room 14", "Err 21"): (the label, the number)."""
+    m = re.fullmatch(r"([a-z]+) (\d+)", v.norm) if v.kind == "code" else None
+    return (m.group(1), Value("number", m.group(2), m.group(2), v.start, v.end)) if m else None
 
 
 def analyse(question: str) -> QuestionInfo:
@@ -114,7 +125,9 @@ def has_type(sentence: str, kind: str, question: QuestionInfo, common=lambda nam
         if any(w.lower() not in asked and not common(w) and not (kind == "person" and w.isupper() and len(w) > 1)
                for n in names(body) for w in n.split()):  # ("UAT" or "NHS" is nobody)
             return True
-        return bool({v.kind for v in values(sentence)} & (question.accept - set(NAMED)))  # "room G.07"
+        if {v.kind for v in values(sentence)} & (question.accept - set(NAMED)):  # "room G.07"
+            return True
+        return kind == "place" and located(sentence, question)
     if kind == "other":
         return True
     found = {v.kind for v in values(sentence)}
@@ -129,6 +142,23 @@ def has_type(sentence: str, kind: str, question: QuestionInfo, common=lambda nam
                     or any(w.split("'")[0] in DATE_WORDS for w in words(sentence)))
     if "number" in accept:
         return any(w.split("'")[0] in MAGNITUDE_WORDS or w in COUNT_WORDS for w in words(sentence))
+    return False
+
+
+def located(sentence: str, question: QuestionInfo, window: int = 3) -> bool:
+    """A place said without a name: a word of the question, then within `window` words a
+    preposition that places ("on", "behind", "at") and a word that is no stop word, date or time
+    ("Visitors park on level minus two" for "Where do visitors park?")."""
+    asked = set(content_terms(question.text))
+    toks = words(sentence)
+    for i, t in enumerate(toks):
+        if stem(t) not in asked:
+            continue
+        for j in range(i + 1, min(i + 1 + window, len(toks) - 1)):
+            nxt = toks[j + 1]
+            if toks[j] in LOCATIVE_PREPOSITIONS and nxt not in STOPWORDS and not nxt[0].isdigit() \
+                    and nxt not in DATE_WORDS:
+                return True
     return False
 
 
