@@ -623,8 +623,9 @@ def parser() -> argparse.ArgumentParser:
                          "eval/data/thresholds.json); or 'NAME>=V, NAME<=V'; or a .json file")
     sp.add_argument("--list-metrics", action="store_true", help="list the figures --gate can name, and exit")
     sp.add_argument("--judge", action="store_true", help="add LLM-judge scores (needs an LLM configured)")
-    sp.add_argument("--suite", choices=["article", "halueval", "fitzgov", "docs", "all"], default="article",
-                    help="what to evaluate: the article's golden set, a public benchmark, the multi-document set, or all")
+    sp.add_argument("--suite", choices=["article", "halueval", "fitzgov", "docs", "everyday", "all"], default="article",
+                    help="what to evaluate: the article's golden set, a public benchmark, the multi-document set, "
+                         "the everyday documents of 13 genres, or all")
     sp.add_argument("--sample", type=int, default=200, metavar="N",
                     help="random rows / cases per benchmark task from the split (default 200)")
     sp.set_defaults(func=cmd_eval)

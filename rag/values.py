@@ -62,6 +62,8 @@ DATE_RE = re.compile(
 DAY_RE = re.compile(r"\b((?i:" + "|".join(d for d in DAYS if len(d) > 5) + r")|"
                     + "|".join(d.title() for d in DAYS if len(d) <= 5) + r")s?\b\.?")
 YEAR_RE = re.compile(r"\b(1[6-9]\d\d|20\d\d)\b")
+# a month named alone inside a sentence ("a hearing in May"), capitalised: "may" is a verb too
+MONTH_ALONE_RE = re.compile(r"(?<=[a-z,] )(" + "|".join(m for m in calendar.month_name if m) + r")\b")
 PERCENT_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s?(?:%|per ?cent\b)", re.IGNORECASE)
 NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?: \d{3})+(?!\d)|\d+(?:\.\d+)?"
 NUMBER_RE = re.compile(rf"(?<![\w.])(?:{NUMBER})(?![\d])")
@@ -227,6 +229,8 @@ def values(text: str) -> list[Value]:
         add("date", m.start(), m.end(), DAYS[m.group(1).lower()])
     for m in YEAR_RE.finditer(text):
         add("date", m.start(), m.end(), m.group())
+    for m in MONTH_ALONE_RE.finditer(text):
+        add("date", m.start(), m.end(), f"{MONTHS[m.group(1).lower()]:02d}")
     for m in NUMBER_RE.finditer(text):
         add("number", m.start(), m.end(), number(m.group()))
     return sorted(found, key=lambda v: v.start)

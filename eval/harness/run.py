@@ -24,6 +24,7 @@ from . import golden
 from .baseline import PlainLlamaIndex
 from .gate import check_gate, parse_thresholds, print_changes
 from .golden import DATA_DIR
+from .everyday import everyday_suite
 from .multidoc import docs_suite
 from .report import suite_figures, write_report
 from .suites import fitzgov_suite, halueval_suite
@@ -147,7 +148,7 @@ def print_summary(results: dict, out=sys.stdout) -> None:
     print(f"support scorer balanced accuracy: dev {ba['dev']:.3f}, test {ba['test']:.3f}", file=out)
 
 
-SUITES = ("article", "halueval", "fitzgov", "docs")
+SUITES = ("article", "halueval", "fitzgov", "docs", "everyday")
 
 
 def run_suites(names, split: str, sample: int, answerer: str = "extractive") -> dict:
@@ -168,6 +169,8 @@ def run_suites(names, split: str, sample: int, answerer: str = "extractive") -> 
                                        embedder, learned)
     if "docs" in names:
         out["docs"] = docs_suite(split, answerer)
+    if "everyday" in names:
+        out["everyday"] = everyday_suite(split, answerer)
     return out
 
 
