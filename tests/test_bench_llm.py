@@ -78,11 +78,27 @@ def test_the_docs_suite_indexes_the_article_with_the_other_documents(tmp_path):
     from rag.settings import Settings
 
     seeds = Settings.from_env().seeds_dir
-    items, folder = corpus("docs", "test", tmp_path / "docs", seeds)
+    items, folder, stock = corpus("docs", "test", tmp_path / "docs", seeds)
     names = sorted(p.name for p in folder.glob("*.txt"))
     assert folder == tmp_path / "docs" and len(names) == 13 and "putin-xi-beijing.txt" in names
+    assert stock == sorted(folder.glob("*.txt"))
     assert items and all(i.id.startswith("d") and i.split == "test" for i in items)
     assert any(not i.answerable for i in items)
-    items, folder = corpus("article", "dev", tmp_path / "unused", seeds)
+    items, folder, stock = corpus("article", "dev", tmp_path / "unused", seeds)
     assert folder == seeds and all(i.id.startswith("q") and i.split == "dev" for i in items)
     assert not (tmp_path / "unused").exists()
+
+
+def test_the_everyday_suite_gives_both_sides_the_same_text(tmp_path):
+    """Ours indexes the 26 documents in their formats; the stock side reads the text our parsers
+    extract from them, so both see the same words; --sample spreads over the split."""
+    from eval.benchmarks.bench_llm import corpus, spread
+    from rag.settings import Settings
+
+    items, folder, stock = corpus("everyday", "test", tmp_path / "docs", Settings.from_env().seeds_dir)
+    assert len(list(folder.iterdir())) == 26 and len(stock) == 26
+    assert {p.suffix for p in folder.iterdir()} >= {".docx", ".xlsx", ".pptx", ".csv", ".html", ".md", ".txt"}
+    assert all(p.suffix == ".txt" for p in stock) and items and all(i.split == "test" for i in items)
+    sample = spread(items, 10)
+    assert len(sample) == 10 and sample[0] == items[0] and len({i.id for i in sample}) == 10
+    assert spread(items, None) == items

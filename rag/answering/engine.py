@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Generator, Iterator, Protocol
 
@@ -18,13 +19,16 @@ from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.coverage import covering
 from rag.answering.followup import condense_offline, split_context
 from rag.answering.inputs import clean_question
+from rag.answering.question import analyse
 from rag.errors import BackendUnavailable, BadInput
 from rag.guard.policy import Guard
 from rag.guard.rules import GuardRules
 from rag.guard.support import SupportScorer
 from rag.guard.verify import complete_sentences
 from rag.index.corpus import CorpusStats
+from rag.lexicon import DISTINCT_KINDS
 from rag.settings import DEFAULT_COLLECTION, Settings, collection_name
+from rag.values import values
 
 OFFLINE_NOTICE = ("Offline extractive mode: answers are sentences quoted from the documents. "
                   "For generated answers set OPENAI_API_KEY, or RAG_LLM_BASE_URL and RAG_LLM_MODEL "
@@ -75,7 +79,7 @@ def answer_steps(question: str, *, retriever: Retriever, answerer: Answerer, sco
     question = clean_question(question)
     asked = standalone or question
     t0 = time.perf_counter()
-    passages = retriever.retrieve(asked, top_k)
+    passages = with_values_asked(asked, retriever.retrieve(asked, top_k), retriever)
     t1 = time.perf_counter()
     guard = Guard(asked, passages, scorer)
     streams = hasattr(answerer, "stream")
@@ -120,6 +124,22 @@ def answer_steps(question: str, *, retriever: Retriever, answerer: Answerer, sco
         yield result.text
     result.timings_ms["total"] = (time.perf_counter() - t0) * 1e3
     return result
+
+
+EXTRA_TYPED = 2  # passages beyond top-k that may join when they hold the kind of value asked for
+
+
+def with_values_asked(question: str, passages: list[Passage], retriever: Retriever) -> list[Passage]:
+    """`passages`, and for a question asking for a kind of value that stands out (a phone number,
+    an e-mail address, a price, a time ...) up to EXTRA_TYPED more from just below the top k that
+    hold one: a contact line rarely shares the question's words ("What's the phone number for
+    the water quality team?" against "Call 0117 496 0650")."""
+    info = analyse(split_context(question)[0])
+    if info.answer_type not in DISTINCT_KINDS or not passages:
+        return passages
+    deeper = retriever.retrieve(question, 2 * len(passages))[len(passages):]
+    extra = [p for p in deeper if {v.kind for v in values(p.text)} & info.accept][:EXTRA_TYPED]
+    return passages + [replace(p, number=len(passages) + i) for i, p in enumerate(extra, 1)]
 
 
 def _fall_back(asked, passages, fallback, scorer, failed: Answer, notice: str, t0: float):

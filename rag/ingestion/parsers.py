@@ -27,7 +27,10 @@ CELLS = ("td", "th")
 BLOCKS = frozenset(("p", "div", "section", "article", "main", "aside", "blockquote", "figure", "figcaption",
                     "address", "details", "summary", "dl", "dt", "dd", "li", "table", "caption", "thead",
                     "tbody", "tfoot", "tr", "hr", "center", "fieldset", "body", "html") + HEADINGS + LISTS)
-DROP = ("script", "style", "noscript", "nav", "header", "footer", "form", "svg", "button", "template",
+# A page's <footer> is kept: a small site's phone number and e-mail address are often only there
+# (its navigation inside is still dropped); a footer marked role="contentinfo" (a documentation
+# generator's "Created using ...") is not.
+DROP = ("script", "style", "noscript", "nav", "header", "form", "svg", "button", "template",
         "iframe", "head", "title")
 DROP_ROLES = ("navigation", "search", "banner", "contentinfo")
 PILCROW = "¶"

@@ -32,6 +32,9 @@ from collections import Counter, defaultdict
 from html.parser import HTMLParser
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import build_office  # noqa: E402  (beside this file: the office documents' content and _cell)
+
 HERE = Path(__file__).resolve().parent
 
 GENRES = ["timetable", "contact", "manual", "release-notes", "recipe", "contract", "policy",
@@ -93,14 +96,6 @@ def html_text(raw: str) -> str:
     return collapse("".join(parser.parts))
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def office_text_from_file(path: Path) -> str:
     """The text of an office file, read with its library (ImportError if missing)."""
     suffix = path.suffix.lower()
@@ -127,7 +122,7 @@ def office_text_from_file(path: Path) -> str:
         for ws in wb.worksheets:
             lines.append(ws.title)
             for row in ws.iter_rows(values_only=True):
-                lines.append(" | ".join(_cell(v) for v in row if _cell(v) != ""))
+                lines.append(" | ".join(build_office._cell(v) for v in row if build_office._cell(v) != ""))
     elif suffix == ".pptx":
         from pptx import Presentation
 
@@ -147,9 +142,6 @@ def doc_text(path: Path, problems: list[str]) -> str:
     if suffix == ".html":
         return html_text(path.read_text(encoding="utf-8"))
     if suffix in (".docx", ".xlsx", ".pptx"):
-        sys.path.insert(0, str(HERE))
-        import build_office
-
         defined = build_office.content_text(path.name)
         try:
             read = office_text_from_file(path)
