@@ -107,7 +107,9 @@ QUOTED_RE = re.compile(r"[“\"][^”\"]{1,80}[”\"]|(?<!\w)['‘][^'’\n]{1,8
 # clock time or a duration; "who" a person or a body; "how much" money, a quantity or a figure.
 ANSWER_TYPES = [
     ("email", r"\be-?mail\b", {"email"}),
-    ("url", r"\b(website|web ?site|url|web address|link to|download)\b", {"url"}),
+    # a web address asked for ("what's the website", "a link to book"), not "how a CDN speeds up websites"
+    ("url", r"\b(what|which)('s| is| are)? (the |its |their )?([\w'-]+ ){0,2}(website|web ?site|url|web address|link)\b"
+            r"|\blink to\b|\bwhere (can|do|should) (i|you|we) download\b", {"url"}),
     ("phone", r"\b(phone|telephone|mobile|fax)\b|\bwhat number\b|\bnumber (do|should|can|to) (i |we |you )?(call|ring|dial)"
               r"|\b(call|ring|dial)\b.*\bnumber\b", {"phone"}),
     ("version", r"\b(which|what) ([\w-]+ ){0,2}(version|release)\b|\bversion (of|do|does|is|number)\b",
@@ -157,6 +159,9 @@ QUESTION_WORDS = {"what", "who", "whom", "whose", "where", "when", "why", "how",
                   "have", "had", "tell", "explain", "describe", "and", "according", "in", "on", "list",
                   "name", "give", "summarize", "summarise", "please", "i", "so", "but", "then", "also"}
 PLACE_PREPOSITIONS = {"in", "at", "to", "near", "from", "inside", "outside", "across"}
+# Words before a duration that make it a window of time the question looks through ("over the
+# past 30 years"), not a specific it is about.
+TIME_WINDOW_WORDS = frozenset("past last next previous recent coming".split())
 # Prepositions that place something, for a place said without a name ("park on level minus two").
 LOCATIVE_PREPOSITIONS = frozenset("in at on near behind beside opposite inside outside under above below".split())
 # Verbs that follow a body that speaks or decides ("the Harbour Authority said", "the board voted").

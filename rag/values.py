@@ -67,10 +67,12 @@ MONTH_ALONE_RE = re.compile(r"(?<=[a-z,] )(" + "|".join(m for m in calendar.mont
 PERCENT_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s?(?:%|per ?cent\b)", re.IGNORECASE)
 NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?: \d{3})+(?!\d)|\d+(?:\.\d+)?"
 NUMBER_RE = re.compile(rf"(?<![\w.])(?:{NUMBER})(?![\d])")
-SCALE = r"(?:\s?(?:k|m|bn|million|billion|thousand))?\b"
+SCALE = r"(?:\s?(k|m|bn|million|billion|thousand))?\b"
+SCALES = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "bn": 1e9, "billion": 1e9}
 PENCE_RE = re.compile(r"\b(\d+)p\b")  # 45p
 # a number and the word (or sign) right after it: a unit or a currency, if a library says so
-AMOUNT_UNIT_RE = re.compile(rf"(?<![\w.])({NUMBER})(?:\s?-\s?|\s?)([A-Za-z°µ€$£¥₹][A-Za-z°/²³]*\.?)")
+AMOUNT_UNIT_RE = re.compile(rf"(?<![\w.])({NUMBER})(?:\s(million|billion|thousand))?(?:\s?-\s?|\s?)"
+                            r"([A-Za-z°µ€$£¥₹][A-Za-z°/²³]*\.?)")
 UNIT_AMOUNT_RE = re.compile(rf"([€$£¥₹]|\b[A-Z]{{3}}\b)\s?({NUMBER}){SCALE}")
 VERSION_RE = re.compile(r"(?:\bv|\b(?:version|release|firmware|v\.)\s+)(\d+(?:\.\d+)*)\b|\b(\d+\.\d+\.\d+(?:\.\d+)?)\b",
                         re.IGNORECASE)
@@ -103,6 +105,14 @@ def number(text: str) -> str:
 
 TIME_CUE_RE = re.compile(r"(?:\b(?:at|from|until|till|to|by|before|after|between|and|opens?|closes?)|[-–])\s*$",
                          re.IGNORECASE)
+
+
+def scaled(written: str, scale: str | None) -> str:
+    """An amount with its scale word as one number: ("1.2", "million") -> "1200000"."""
+    if not scale:
+        return number(written)
+    value = float(number(written)) * SCALES[scale.lower()]
+    return number(f"{value:.2f}")
 
 
 def _time(m: re.Match, text: str) -> str | None:
@@ -183,14 +193,14 @@ def unit(word: str) -> tuple[str, str] | None:
     w = word.rstrip(".")
     if not w or w.lower() in NOT_UNITS or len(w) > 24:
         return None
-    try:
+    try:  # pint raises several kinds of error for a word it does not know, or half knows ("dB")
         ureg = _units()
         u = ureg.parse_units(w)
-    except Exception:  # pint raises several kinds for a word it does not know
+        if u.dimensionless:
+            return None
+        return str(u), ("duration" if u.dimensionality == ureg.second.dimensionality else "quantity")
+    except Exception:
         return None
-    if u.dimensionless:
-        return None
-    return str(u), ("duration" if u.dimensionality == ureg.second.dimensionality else "quantity")
 
 
 def values(text: str) -> list[Value]:
@@ -238,20 +248,22 @@ def values(text: str) -> list[Value]:
 
 def _amounts(text: str, add) -> None:
     """Money, percentages, durations and quantities: a number with its currency or unit."""
-    for m in UNIT_AMOUNT_RE.finditer(text):  # €4,500, USD 12
+    for m in UNIT_AMOUNT_RE.finditer(text):  # €4,500, USD 12, £1.2 million
         code = currency(m.group(1))
         if code:
-            add("money", m.start(), m.end(), f"{number(m.group(2))} {code}")
+            add("money", m.start(), m.end(), f"{scaled(m.group(2), m.group(3))} {code}")
     for m in PENCE_RE.finditer(text):
         add("money", m.start(), m.end(), f"{int(m.group(1)) / 100:g} gbp")
     for m in PERCENT_RE.finditer(text):
         add("percentage", m.start(), m.end(), f"{number(m.group(1).replace(',', '.'))}%")
     for m in AMOUNT_UNIT_RE.finditer(text):  # 4500 EUR, 12 kg, 150 minutes, 2.5 L
-        amount, word = number(m.group(1)), m.group(2)
+        amount, scale, word = number(m.group(1)), m.group(2), m.group(3)
         code = currency(word.rstrip("."))
-        if code:
-            add("money", m.start(), m.end(), f"{amount} {code}")
+        if code:  # 4500 EUR, 40 million euros
+            add("money", m.start(), m.end(), f"{scaled(m.group(1), scale)} {code}")
             continue
+        if scale:
+            continue  # "40 million people": a count, read as a number below
         if len(word) == 1 and m.group(0)[-2].isdigit():
             continue  # glued to one letter ("7C", "12A"): a code, not a unit
         found = unit(word)

@@ -210,7 +210,8 @@ def test_a_figure_written_against_its_magnitude_is_the_same_figure(scorer):
     passage = ["RBS lost £446million in the first three months of the year."]
     s = scorer.score("The Royal Bank of Scotland lost £446 million in the first three months of the year.", passage)
     assert "446" not in s.novel and "446 million" not in s.novel
-    assert "447" in scorer.score("RBS lost £447 million in the first three months.", passage).novel
+    novel = scorer.score("RBS lost £447 million in the first three months.", passage).novel
+    assert any(n.startswith("447") for n in novel)  # (in its normal form, 447000000)
 
 
 def test_an_invented_name_is_unsupported_however_close_the_rest(scorer):

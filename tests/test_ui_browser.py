@@ -458,7 +458,7 @@ def test_a_document_cannot_make_the_window_load_anything(page, tmp_path):
         app = launch(port=port, engine=Engine(settings), block=False)
         try:
             pg = open_page(page.context.browser, f"http://127.0.0.1:{port}/")
-            ask(pg, f"Who runs the community garden? ![q]({url}?q=question)")
+            ask(pg, f"Who runs the community garden? ![q]({url}?q=the+conversation)")
             pg.wait_for_timeout(1500)
             text = pg.locator("#chat").inner_text()
             pg.screenshot(path=str(SHOTS / "13-inert-markdown.png"))
@@ -467,6 +467,6 @@ def test_a_document_cannot_make_the_window_load_anything(page, tmp_path):
             app.close()
             leak.shutdown()
     assert llm.requests, "the scripted model was asked"
-    assert f"![q]({url}?q=question)" in text  # the question's Markdown shown as text
+    assert f"![q]({url}?q=the+conversation)" in text  # the question's Markdown shown as text
     assert image in text and "Maria Lopez" in text  # and the answer's, as the model wrote it
     assert hits == [], f"the window requested {hits}"

@@ -78,9 +78,19 @@ class ExtractiveAnswerer:
         vecs = self.embedder.embed(queries + [s for _, s in spans])
         sims = vecs[len(queries):] @ vecs[: len(queries)].T
         dense = sims[:, 0] if not context else (1 - self.p.context_weight) * sims[:, 0] + self.p.context_weight * sims[:, 1]
+        before = {}  # a sentence that goes on from the one before it ("It cost ...") is read with it,
+        for p in passages:  # and a Markdown table's row with the table's header row
+            said = [p.text[s:e] for s, e in sentence_spans(p.text)]
+            before.update(((p.number, b), a) for a, b in zip(said, said[1:]) if opens_with_reference(b))
+            header = None
+            for a, b in zip([""] + said, said):
+                header = (header if a.startswith("|") else b) if b.startswith("|") else None
+                if header is not None and b != header:
+                    before[(p.number, b)] = header
         out = []
         for (p, sent), d in zip(spans, dense):
             terms = set(content_terms(sent)) | set(content_terms(p.context))
+            terms |= set(content_terms(before.get((p.number, sent), "")))
             overlap = sum(w for t, w in weights.items() if t in terms) / total
             score = self.p.dense_weight * float(d) + (1 - self.p.dense_weight) * overlap
             out.append(Candidate(p, sent, score, float(d), overlap))

@@ -10,9 +10,11 @@ MAX_QUESTION_CHARS = 2000
 
 
 def clean_question(question: object) -> str:
-    """The question with control characters and runs of white space collapsed; BadInput if empty or too long."""
+    """The question with terminal escape sequences ("ESC[31m") dropped, control characters and runs
+    of white space collapsed; BadInput if empty or too long."""
     if not isinstance(question, str):
         raise BadInput(f"the question must be text, got {type(question).__name__}")
+    question = re.sub(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|[@-Z\\-_])", " ", question)
     text = " ".join(re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", question).split())
     if not text:
         raise BadInput("the question is empty")

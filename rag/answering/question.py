@@ -25,6 +25,7 @@ from rag.lexicon import (
     NAME_RUN_RE,
     PLACE_PREPOSITIONS,
     QUESTION_WORDS,
+    TIME_WINDOW_WORDS,
 )
 from rag.text import STOPWORDS, content_terms, stem, words
 from rag.values import Value, values
@@ -94,7 +95,11 @@ def specifics(question: str) -> tuple[Specific, ...]:
             out.append(Specific(label[1], label[0]))
             continue
         before = words(question[:v.start])
-        head = before[-1] if before and before[-1] not in STOPWORDS and not before[-1].isdigit() else ""
+        if v.kind == "duration" and before and before[-1] in TIME_WINDOW_WORDS:
+            continue  # "over the past 30 years" frames the question, it is not what it is about
+        # a head names a bare number or code ("room 14", "version 3"); an amount's unit names it already
+        labelled_kind = v.kind in ("number", "version", "code")
+        head = before[-1] if labelled_kind and before and before[-1] not in STOPWORDS and not before[-1].isdigit() else ""
         out.append(Specific(v, head))
     return tuple(out)
 
