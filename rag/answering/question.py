@@ -76,7 +76,7 @@ def names(text: str) -> tuple[str, ...]:
         tokens = m.group().split()
         while tokens and tokens[0].lower().replace("’", "'").split("'")[0] in QUESTION_WORDS | STOPWORDS:
             tokens = tokens[1:]
-        if len(tokens) == 1 and not text[:m.start()].strip():
+        if len(tokens) == 1 and m.group() == tokens[0] and not text[:m.start()].strip():
             continue  # one capitalised word opening the text says nothing ("Roughly how many ...")
         if tokens:
             found.append(" ".join(tokens))
