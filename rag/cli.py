@@ -320,14 +320,14 @@ def cmd_feedback(args) -> int:
 def cmd_ingest(args) -> int:
     from rag.index.derived import Derived
     from rag.index.store import open_store, tqdm_progress
-    from rag.ingestion.documents import load
+    from rag.ingestion.documents import load, skipped as skipped_line
 
     settings = _settings(args)
     skipped = []
 
     def skip(path, reason: str) -> None:
         skipped.append(path)
-        print(f"rag: skipped {path}: {reason}", file=sys.stderr, flush=True)
+        print(skipped_line(path, reason), file=sys.stderr, flush=True)
 
     # every file read before any write; a bad one is skipped (said on stderr), the others go in
     docs = load(args.paths, Path(settings.data_dir) / "extracted", on_skip=skip)

@@ -291,18 +291,10 @@ def _phones(text: str, add) -> None:
                 add("phone", m.start, m.end, re.sub(r"\D", "", raw))
 
 
-def kinds(text: str) -> set[str]:
-    return {v.kind for v in values(text)}
-
-
-def norms(text: str) -> set[str]:
-    """The normal forms of every value in `text`, and each amount's bare number ("4500" of "€4,500")."""
-    out = set()
-    for v in values(text):
-        out.add(v.norm)
-        if v.kind in ("money", "quantity", "duration", "percentage"):
-            out.add(v.norm.split()[0].rstrip("%"))
-    return out
+def labelled(v: Value) -> tuple[str, Value] | None:
+    """A code written as a label and a number (LABEL_RE: "Room 14", "Err 21"): (the label, the number)."""
+    m = re.fullmatch(r"([a-z]+) (\d+)", v.norm) if v.kind == "code" else None
+    return (m.group(1), Value("number", m.group(2), m.group(2), v.start, v.end)) if m else None
 
 
 CANONICAL_KINDS = ("time", "date", "money", "percentage", "duration", "quantity", "phone", "number")

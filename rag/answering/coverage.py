@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from rag.answering.question import Specific, labelled
-from rag.text import content_terms, words
-from rag.values import values
+from rag.answering.question import Specific, analyse
+from rag.text import words
+from rag.values import labelled, values
 
 HEAD_WINDOW = 2  # words between a head and its value ("room no. 14", "flat 7C")
 
@@ -117,9 +117,7 @@ def covering(question: str, passages: list) -> tuple[list, list[str]]:
     """The passages whose documents give every specific of the question (room, code, version,
     figure, date), and what the closest of the others lacks when none does: what any answerer
     is given to read. A question with no specifics keeps every passage."""
-    from rag.answering.question import specifics
-
-    wanted = specifics(question)
+    wanted = analyse(question).specifics
     if not wanted or not passages:
         return passages, []
     gaps = {p.number: missing(wanted, evidence(p)) for p in passages}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from rag.answer import Draft, Passage, refusal
 from rag.answering.answerable import default_judge
-from rag.answering.coverage import evidence, missing, unnamed
+from rag.answering.coverage import covering, evidence, unnamed
 from rag.answering.followup import split_context
 from rag.answering.question import analyse, anchored, has_type
 from rag.index.corpus import CorpusStats
@@ -109,16 +109,16 @@ class ExtractiveAnswerer:
         focus, _ = split_context(question)
         info = analyse(focus)
         ranked = self.candidates(question, passages)
-        if (info.specifics or info.names) and ranked:
+        if ranked:
             # only passages from documents that give the question's own room, code or version and
             # name what it names: a neighbouring room, or another company's price, is no answer
+            read, lacking = covering(focus, passages)
             known = tuple(n for n in info.names if self.stats.mentions(n))  # (the judge refuses unknown ones)
-            gaps = {p.number: [f"{s.head} {s.value.text}".strip() for s in missing(info.specifics, evidence(p))]
-                    + unnamed(known, evidence(p)) for p in passages}
-            kept = [c for c in ranked if not gaps[c.passage.number]]
-            if not kept:
-                return refusal(focus, f"no passage gives {', '.join(min(gaps.values(), key=len))}")
-            ranked = kept
+            gaps = {p.number: unnamed(known, evidence(p)) for p in read} if known else {}
+            if lacking or (known and all(gaps.values())):
+                return refusal(focus, f"no passage gives {', '.join(lacking or min(gaps.values(), key=len))}")
+            kept = {p.number for p in read if not gaps.get(p.number)}
+            ranked = [c for c in ranked if c.passage.number in kept]
         verdict = self.judge.judge(info, ranked, self.stats, passages)
         common = lambda w: self.stats.share(w) > p.common_share  # noqa: E731
         if not ranked or not verdict.answerable:

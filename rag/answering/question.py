@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rag.lexicon import (
     AGO_RE,
@@ -28,7 +29,7 @@ from rag.lexicon import (
     TIME_WINDOW_WORDS,
 )
 from rag.text import STOPWORDS, content_terms, stem, words
-from rag.values import Value, values
+from rag.values import Value, labelled, values
 
 # what an answer lacks when it lacks the asked-for kind of thing, for refusal messages
 TYPE_REASON = {"number": "no figure", "date": "no date", "person": "no name", "place": "no place", "time": "no time",
@@ -104,13 +105,10 @@ def specifics(question: str) -> tuple[Specific, ...]:
     return tuple(out)
 
 
-def labelled(v: Value) -> tuple[str, Value] | None:
-    """A code written as a label and a number ("Room 14", "Err 21"): (the label, the number)."""
-    m = re.fullmatch(r"([a-z]+) (\d+)", v.norm) if v.kind == "code" else None
-    return (m.group(1), Value("number", m.group(2), m.group(2), v.start, v.end)) if m else None
-
-
+@lru_cache(maxsize=512)
 def analyse(question: str) -> QuestionInfo:
+    """(Kept for the few questions asked now: the engine, the coverage check, the answerer and the
+    guard each read the same question.)"""
     kind, accept = answer_kind(question)
     return QuestionInfo(question, kind, names(question), accept, specifics(question))
 

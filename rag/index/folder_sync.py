@@ -9,7 +9,7 @@ from pathlib import Path
 
 from rag.errors import BadInput
 from rag.index.store import Store, SyncReport
-from rag.ingestion.documents import expand, read
+from rag.ingestion.documents import expand, read, skipped as skipped_line
 
 
 def folder(raw: str | Path) -> Path:
@@ -75,7 +75,7 @@ def sync_folder(store: Store, root: Path, extract_dir: Path | None,
 
     def skip(path: Path, reason: str) -> None:
         skipped.append((path, reason))
-        warn(f"rag: skipped {path}: {reason}")
+        warn(skipped_line(path, reason))
 
     for path in _walk(root, skip):
         try:

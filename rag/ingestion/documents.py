@@ -90,8 +90,13 @@ def _walk(folder: Path, on_skip: Callable[[Path, str], None]) -> list[Path]:
     return found
 
 
+def skipped(path: Path, reason: str) -> str:
+    """The line that says a file was left out, and why."""
+    return f"rag: skipped {path}: {reason}"
+
+
 def _warn(path: Path, reason: str) -> None:
-    print(f"rag: skipped {path}: {reason}", file=sys.stderr, flush=True)
+    print(skipped(path, reason), file=sys.stderr, flush=True)
 
 
 def expand(paths: list[str | Path], on_skip: Callable[[Path, str], None] = _warn) -> list[Path]:
