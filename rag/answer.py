@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from rag.lexicon import REFUSAL_RE
+
 
 @dataclass(frozen=True)
 class Passage:
@@ -89,3 +91,8 @@ def refusal(question: str, reason: str = "") -> Draft:
     why = f" ({reason})" if reason else ""
     return Draft(f"The documents don't say{why}. Nothing in the indexed text answers: “{question.strip()}”",
                  refused=True, reason=reason)
+
+
+def is_refusal(text: str) -> bool:
+    """Whether an answer's text opens as a refusal ("The documents don't say", "I cannot find ...")."""
+    return bool(REFUSAL_RE.match(text))

@@ -319,7 +319,8 @@ def cmd_feedback(args) -> int:
 
 def cmd_ingest(args) -> int:
     from rag.index.derived import Derived
-    from rag.index.store import open_store, tqdm_progress
+    from rag.index.store import open_store
+    from rag.progress import tqdm_progress
     from rag.ingestion.documents import load, skipped as skipped_line
 
     settings = _settings(args)
@@ -347,7 +348,8 @@ def cmd_sync(args) -> int:
     """Keep a collection in line with a folder: one pass, then (--watch) one per batch of changes.
     Exit 1 when a file could not be read (skipped, warned about), 2 for a missing folder."""
     from rag.index.folder_sync import folder, sync_folder, watch
-    from rag.index.store import open_store, tqdm_progress
+    from rag.index.store import open_store
+    from rag.progress import tqdm_progress
 
     settings = _settings(args)
     root = folder(args.folder)  # before the index is opened
@@ -405,6 +407,8 @@ def cmd_remove(args) -> int:
 
 def cmd_collections(args) -> int:
     """List the collections with their documents and chunks, or delete one; never loads a model."""
+    import shutil
+
     from rag.index.store import delete_collection, list_collections
     from rag.settings import DEFAULT_COLLECTION, Settings, collection_name
 
@@ -412,6 +416,8 @@ def cmd_collections(args) -> int:
     if args.delete is not None:
         name = collection_name(args.delete, "--delete")
         chunks = delete_collection(settings.with_(collection=name))
+        if name != DEFAULT_COLLECTION:  # its window uploads go too (the default's folder holds the others')
+            shutil.rmtree(settings.with_(collection=name).uploads_dir, ignore_errors=True)
         if name == DEFAULT_COLLECTION:
             print(f"emptied collection {name} ({chunks} chunk(s) removed): the default collection is never deleted, "
                   f"and the next question indexes the seeds into it again")
@@ -491,7 +497,7 @@ def cmd_serve_llm(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from eval.harness.run import main as eval_main
+    from eval.harness.main import main as eval_main
 
     return eval_main(args)
 

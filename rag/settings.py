@@ -186,6 +186,13 @@ class Settings:
         return chroma_name(self.collection)
 
     @property
+    def uploads_dir(self) -> Path:
+        """Where the chat window keeps the files uploaded to the collection: DATA_DIR/uploads for
+        "default", DATA_DIR/uploads/NAME for another."""
+        root = Path(self.data_dir) / "uploads"
+        return root if self.collection == DEFAULT_COLLECTION else root / self.collection
+
+    @property
     def index_location(self) -> str:
         """Where the index is, as messages name it: the Chroma server, or the data folder (absolute)."""
         if self.chroma_url:

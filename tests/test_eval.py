@@ -88,7 +88,7 @@ def test_balanced_accuracy_and_gate():
 
 @pytest.mark.integration
 def test_rag_eval_writes_results_and_report(tmp_path):
-    from eval.harness.run import main
+    from eval.harness.main import main
 
     args = SimpleNamespace(out=str(tmp_path), split="dev", answerer="extractive", compare=None,
                            no_baseline=True, gate=False, judge=False)

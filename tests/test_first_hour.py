@@ -107,7 +107,7 @@ def test_the_empty_index_message_names_the_index(tmp_path):
 # 2. Quiet: progress without redraws in logs, a true rate, no tracebacks for user mistakes
 
 def test_progress_is_plain_lines_when_not_a_terminal():
-    from rag.index.store import tqdm_progress
+    from rag.progress import tqdm_progress
 
     out = io.StringIO()
     update = tqdm_progress("embedding", stream=out)

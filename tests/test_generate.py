@@ -11,7 +11,8 @@ import re
 import pytest
 
 from eval.harness.cases import read_cases
-from eval.harness.drafts import Doc, key_fact, parse_draft, spread
+from eval.harness.drafts import key_fact, parse_draft, spread
+from eval.harness.generation import Doc
 from eval.harness.generate import GenerationStopped, generate
 from eval.harness.probes import _names, _templates, probe_questions
 from rag.errors import BadInput, IndexNotBuilt

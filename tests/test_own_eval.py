@@ -256,7 +256,7 @@ def test_rag_eval_generate_from_the_command_line(world, tmp_path):
 
 
 def test_the_built_in_sets_and_your_own_cases_are_told_apart():
-    from eval.harness.run import modes
+    from eval.harness.main import modes
     from rag.cli import parser
 
     def parse(*argv):

@@ -1,4 +1,4 @@
-from rag.answering.question import analyse, has_type
+from rag.question import analyse, has_type
 from rag.text import content_terms, sentences
 
 

@@ -4,7 +4,7 @@ the answerer and the guard compare by, on the written forms everyday documents u
 import pytest
 
 from rag.answering.coverage import covered, missing
-from rag.answering.question import analyse, has_type
+from rag.question import analyse, has_type
 from rag.values import canonical, values
 
 

@@ -184,7 +184,7 @@ def user_of(request) -> str:
 
 
 def build_app(engine=None) -> gr.Blocks:
-    from rag.index.store import NoCollection, uploads_dir  # uploads: one folder per collection
+    from rag.index.store import NoCollection
 
     get_engine = _engine_getter(engine)
     settings = engine.settings if engine is not None else None
@@ -358,7 +358,7 @@ def build_app(engine=None) -> gr.Blocks:
             return f"⚠ {escape(skipped)}", gr.skip(), gr.skip(), None, gr.skip(), gr.skip()
         try:
             eng = scoped(collection, create=True)  # a new name makes the collection
-            uploads = uploads_dir(eng.settings)
+            uploads = eng.settings.uploads_dir
             uploads.mkdir(parents=True, exist_ok=True)
             docs = []
             for src in staged:
@@ -386,7 +386,7 @@ def build_app(engine=None) -> gr.Blocks:
             removed = eng.store.remove(path)
         except RagError as exc:
             return refuse(str(exc), 4, status="")
-        uploads = uploads_dir(eng.settings).resolve()
+        uploads = eng.settings.uploads_dir.resolve()
         if Path(path).parent.resolve() == uploads:
             Path(path).unlink(missing_ok=True)
         table_, choice_, chosen_ = document_views(collection)

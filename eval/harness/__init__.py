@@ -1,2 +1,2 @@
 """The `rag eval` harness: golden sets and public benchmark data read, suites run, metrics computed,
-the HTML report written and the gate checked (run.main is what `rag eval` calls)."""
+the HTML report written and the gate checked (main.main is what `rag eval` calls)."""

@@ -13,35 +13,18 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import Iterator
 
 from eval.metrics import fact_found
 from rag.lexicon import SOURCE_REFERENCE_RE, STOPWORDS, WORD_RE
 from rag.text import sentences
 from rag.settings import Settings
 
-if TYPE_CHECKING:
-    from .generate import GenerateReport
+from .generation import Doc, GenerateReport, read_prompt
 
-PROMPTS = Path(__file__).parent / "prompts"
 MIN_PASSAGE_WORDS = 12  # shorter chunks (a heading, a table row) give no fair question
 MAX_DRAFTS_PER_CASE = 3  # stop asking the LLM after this many drafts per case wanted
 MAX_ROUNDS = 3  # questions asked about one passage at most (a collection with fewer passages than cases)
-
-
-def read_prompt(name: str) -> str:
-    return (PROMPTS / f"{name}.txt").read_text(encoding="utf-8")
-
-
-@dataclass(frozen=True)
-class Doc:
-    name: str  # file name, as a case's sources give it
-    chunks: tuple[str, ...]  # in document order
-
-    @property
-    def text(self) -> str:
-        return "\n\n".join(self.chunks)
 
 
 @dataclass(frozen=True)

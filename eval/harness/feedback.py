@@ -14,7 +14,7 @@ each case stands alone.
 
 from __future__ import annotations
 
-from rag.guard.verify import is_refusal
+from rag.answer import is_refusal
 from rag.lexicon import QUOTED_RE, SPECIFIC_RE, STOPWORDS
 from rag.text import content_terms, strip_citations
 

@@ -84,3 +84,11 @@ def print_changes(changes: list[tuple[str, float, float]], old_dir) -> None:
     print(f"\nchanged since {old_dir}:")
     for key, old, new in changes:
         print(f"  {key:40s} {old:9.3f} -> {new:9.3f}")
+
+
+def compare(results: dict, old_dir: Path) -> list[tuple[str, float, float]]:
+    old = json.loads((old_dir / "results.json").read_text(encoding="utf-8"))
+    skip = ("items", "baseline_items", "config")
+    new_flat = flatten({k: v for k, v in results.items() if k not in skip})
+    old_flat = flatten({k: v for k, v in old.items() if k not in skip})
+    return [(k, old_flat[k], new_flat[k]) for k in new_flat if k in old_flat and abs(new_flat[k] - old_flat[k]) > 1e-9]

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections import Counter
-from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 from pathlib import Path
@@ -29,48 +27,11 @@ from typing import Callable
 from rag.errors import BadInput, RagError
 from rag.settings import Settings
 
-from .drafts import ConfiguredLLM, Doc, draft_cases
+from .drafts import ConfiguredLLM, draft_cases
+from .generation import Doc, GenerateReport, GenerationStopped
 from .probes import probe_questions
 
 PROBE_SHARE = 5  # with an LLM, about one case in PROBE_SHARE is a probe unless `probes` says
-
-
-class GenerationStopped(RagError):
-    """The LLM failed part-way; the cases made so far are in the file (`.report` says how many)."""
-
-    def __init__(self, report: GenerateReport) -> None:
-        self.report = report
-        super().__init__(f"stopped after {report.written} case(s): {report.stopped_by}; the "
-                         f"{report.written} case(s) made so far are in {report.path} (review them, or run "
-                         f"again with another --out)")
-
-
-@dataclass
-class GenerateReport:
-    path: Path
-    wanted: int
-    model: str | None = None  # the LLM that drafted, None for probes only
-    written: int = 0
-    drafted: int = 0  # LLM calls
-    kept: int = 0  # drafts kept
-    rejected: Counter = field(default_factory=Counter)  # reason -> drafts
-    probes: int = 0
-    seconds: float = 0.0
-    stopped_by: str | None = None
-
-    def __str__(self) -> str:
-        if self.model:
-            made = f"{self.kept} drafted by the LLM, {sum(self.rejected.values())} of {self.drafted} drafts rejected"
-            if self.rejected:
-                made += " (" + ", ".join(f"{n} {why}" for why, n in self.rejected.most_common()) + ")"
-            made += f"; {self.probes} probes"
-        else:
-            made = f"{self.probes} probes; no LLM, so no answerable cases"
-        short = (f"; {self.wanted - self.written} fewer than asked: no more passed the checks"
-                 if self.written < self.wanted and not self.stopped_by else "")
-        stop = f"; stopped: {self.stopped_by}" if self.stopped_by else ""
-        return (f"wrote {self.written} cases to {self.path} ({made}{short}{stop}) in {self.seconds:.1f} s"
-                f" — review them, then `rag eval --questions {self.path}`")
 
 
 def generate(n: int, out: Path, *, settings: Settings, llm=None, probes: int | None = None,

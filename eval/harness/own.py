@@ -30,7 +30,7 @@ from .. import metrics
 from ..metrics import summarize
 from .cases import Case, read_cases
 from .feedback import feedback_cases
-from .run import progress
+from .progress import progress
 
 
 def _named(expected: tuple[str, ...], source: str) -> bool:

@@ -39,7 +39,7 @@ def print_figures(results: dict, out=sys.stdout) -> None:
 
 
 def evaluate_main(args) -> int:
-    from .run import compare
+    from .gate import compare
 
     thresholds = None
     if args.gate:  # read before the run: a typo in a threshold should not cost a whole run
@@ -72,7 +72,7 @@ def evaluate_main(args) -> int:
 
 
 def generate_main(args) -> int:
-    from rag.index.store import tqdm_progress
+    from rag.progress import tqdm_progress
     from rag.settings import Settings
 
     from .generate import generate

@@ -37,7 +37,7 @@ from rag.lexicon import (
     WORD_RE,
 )
 
-from .drafts import Doc, read_prompt
+from .generation import Doc, read_prompt
 
 MONTH_VERBS = ("May", "March")  # months that DATE_WORDS leaves out, being verbs too: "in May" names no place
 # After these and "the", a name reads as a place ("in the United States"); a body is also written

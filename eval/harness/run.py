@@ -19,23 +19,18 @@ from .. import metrics
 from ..judges.answerable import AnswerabilityJudge
 from ..judges.llm import judge_answers, judge_pairs
 from ..judges.rules import RuleScorer, RulesJudge, ask_with, variants
-from ..metrics import flatten, summarize
+from ..metrics import summarize
 from . import golden
 from .baseline import PlainLlamaIndex
-from .gate import check_gate, parse_thresholds, print_changes
+from .gate import check_gate, compare, parse_thresholds, print_changes
 from .golden import DATA_DIR
+from .progress import progress
 from .everyday import everyday_suite
 from .multidoc import docs_suite
 from .report import suite_figures, write_report
 from .suites import fitzgov_suite, halueval_suite
 
 THRESHOLDS = DATA_DIR / "thresholds.json"
-
-
-def progress(items, desc: str):
-    from tqdm import tqdm
-
-    return tqdm(items, desc=desc, unit="q", file=sys.stderr, leave=False, disable=not sys.stderr.isatty())
 
 
 def verdicts(item, ans, sources: dict[str, str]) -> dict:
@@ -61,14 +56,6 @@ def scorer_accuracy(scorer) -> dict:
         out[split] = metrics.balanced_accuracy([d["supported"] for d in labels], preds)
     return {"balanced_accuracy": out, "threshold": scorer.threshold,
             "labelled_pairs": len(golden.support_labels("all"))}
-
-
-def compare(results: dict, old_dir: Path) -> list[tuple[str, float, float]]:
-    old = json.loads((old_dir / "results.json").read_text(encoding="utf-8"))
-    skip = ("items", "baseline_items", "config")
-    new_flat = flatten({k: v for k, v in results.items() if k not in skip})
-    old_flat = flatten({k: v for k, v in old.items() if k not in skip})
-    return [(k, old_flat[k], new_flat[k]) for k in new_flat if k in old_flat and abs(new_flat[k] - old_flat[k]) > 1e-9]
 
 
 def run(split: str = "test", answerer: str = "extractive", baseline: bool = True, judge: bool = False,
@@ -181,41 +168,10 @@ def print_suites(suites: dict, out=sys.stdout) -> None:
             print(f"  {key:58s} {value:9.3f}", file=out)
 
 
-# the built-in sets' options and the values they have when not given (rag/cli.py's defaults)
-BUILTIN_DEFAULTS = {"split": "test", "suite": "article", "sample": 200, "judge": False, "no_baseline": False}
-
-
-def modes(args) -> tuple[list[str], list[str]]:
-    """The options given for your own cases (--questions, --feedback, --generate) and for the
-    built-in sets (--split, --suite, ...); `is` comparisons, since False == 0 would take
-    `--feedback` off for `--generate 0`."""
-    own = [f for f in ("questions", "feedback", "generate")
-           if getattr(args, f, None) is not None and getattr(args, f) is not False]
-    builtin = [f"--{f.replace('_', '-')}" for f, default in BUILTIN_DEFAULTS.items()
-               if getattr(args, f, default) != default]
-    return own, builtin
-
-
-def main(args) -> int:
+def builtin_main(args) -> int:
+    """`rag eval` on the built-in sets (--split, --suite, --sample, --judge): run, write, print, gate."""
     from rag.errors import BadInput
 
-    from .own_main import evaluate_main, generate_main
-    from .own import metric_names
-
-    if getattr(args, "list_metrics", False):
-        print("\n".join(metric_names()))
-        return 0
-    own, builtin = modes(args)
-    if own and builtin:
-        raise BadInput(f"{builtin[0]} is for the built-in sets, not --{own[0]}")
-    if getattr(args, "generate", None) is not None:
-        if args.questions or args.feedback:
-            raise BadInput("--generate writes a questions file; run it afterwards with --questions FILE")
-        return generate_main(args)
-    if own:
-        return evaluate_main(args)
-    if getattr(args, "collection", None):
-        raise BadInput("--collection goes with --questions FILE, --feedback or --generate N")
     args.answerer = args.answerer or "extractive"
     if args.answerer == "auto":
         raise BadInput("the built-in sets take --answerer extractive or llm")

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.answering.answerable import Judgment, rules_verdict
-from rag.answering.question import QuestionInfo, has_type
+from rag.question import QuestionInfo, has_type
 from rag.guard import learned
 from rag.text import STOPWORDS, content_terms, stem, words
 

@@ -29,7 +29,7 @@ import numpy as np
 from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.followup import split_context
 from rag.answering.given import passages_from_texts
-from rag.answering.question import analyse
+from rag.question import analyse
 from rag.index.corpus import CorpusStats
 from rag.text import content_terms, sentences
 

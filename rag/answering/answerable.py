@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rag.answering.question import TYPE_REASON, QuestionInfo, has_type
+from rag.question import TYPE_REASON, QuestionInfo, has_type
 from rag.lexicon import DISTINCT_KINDS
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from rag.answering.question import Specific, analyse
+from rag.question import Specific, analyse
 from rag.text import words
 from rag.values import labelled, values
 

@@ -19,7 +19,7 @@ from rag.answering.extractive import ExtractiveAnswerer
 from rag.answering.coverage import covering
 from rag.answering.followup import condense_offline, split_context
 from rag.answering.inputs import clean_question
-from rag.answering.question import analyse
+from rag.question import analyse
 from rag.errors import BackendUnavailable, BadInput
 from rag.guard.policy import Guard
 from rag.guard.rules import GuardRules
@@ -255,7 +255,7 @@ class Engine:
         return out
 
     def ingest_seeds(self) -> None:
-        from rag.index.store import tqdm_progress
+        from rag.progress import tqdm_progress
         from rag.ingestion.documents import load
 
         seeds = self.settings.seeds_dir

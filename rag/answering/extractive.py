@@ -16,7 +16,7 @@ from rag.answer import Draft, Passage, refusal
 from rag.answering.answerable import default_judge
 from rag.answering.coverage import covering, evidence, unnamed
 from rag.answering.followup import split_context
-from rag.answering.question import analyse, anchored, has_type
+from rag.question import analyse, anchored, has_type
 from rag.index.corpus import CorpusStats
 from rag.lexicon import DISTINCT_KINDS
 from rag.ingestion.embedding import Embedder

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from rag.answering.question import analyse, names
+from rag.question import analyse, names
 from rag.lexicon import (BODY_HEADS, ELLIPSIS_RE, OTHER_REFERENCE_RE, PERSONAL, PERSONAL_RE, PLACE_HEADS, QUESTION_WORDS,
                          TITLE_WORDS)
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 import time
 from typing import Iterable, Iterator
 
-from rag.answer import Citation, Draft, Passage, refusal
-from rag.answering.question import TYPE_REASON, analyse, has_type
+from rag.answer import Citation, Draft, Passage, is_refusal, refusal
+from rag.question import TYPE_REASON, analyse, has_type
 from rag.guard.support import NEGATION, SupportScorer
-from rag.guard.verify import Numbering, is_refusal, verify
+from rag.guard.verify import Numbering, verify
 from rag.lexicon import SPECIFIC_RE
 from rag.text import content_terms, strip_citations
 

@@ -18,12 +18,8 @@ from typing import Iterator
 
 from rag.answer import Citation, Passage
 from rag.guard.support import SupportScorer
-from rag.lexicon import CITATION_RE, MARKER_RUN_RE, REFUSAL_RE
+from rag.lexicon import CITATION_RE, MARKER_RUN_RE
 from rag.text import content_terms, opens_with_reference, sentence_spans, sentences
-
-
-def is_refusal(text: str) -> bool:
-    return bool(REFUSAL_RE.match(text))
 
 
 @dataclass

@@ -14,8 +14,6 @@ builds the embedding model only when something needs embedding.
 
 from __future__ import annotations
 
-import sys
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -400,18 +398,11 @@ def list_collections(settings: Settings, client=None, counts: bool = True) -> li
     return out
 
 
-def uploads_dir(settings: Settings) -> Path:
-    """Where the chat window keeps the files uploaded to the collection: DATA_DIR/uploads for
-    "default", DATA_DIR/uploads/NAME for another."""
-    root = Path(settings.data_dir) / "uploads"
-    return root if settings.collection == DEFAULT_COLLECTION else root / settings.collection
-
-
 def delete_collection(settings: Settings, client=None) -> int:
-    """Delete `settings.collection`: its Chroma collection, its saved derived indexes and the
-    files uploaded to it in the window. Returns how many chunks it held. "default" is emptied
-    the same way, its uploads kept (it is made again, empty, on next use). BadInput when there
-    is no such collection."""
+    """Delete `settings.collection`: its Chroma collection and its saved derived indexes. Returns
+    how many chunks it held. "default" is emptied the same way (it is made again, empty, on next
+    use). BadInput when there is no such collection. (The files uploaded to it in the window are
+    the caller's: rag.cli removes them.)"""
     import shutil
 
     from rag.settings import collection_name
@@ -426,46 +417,4 @@ def delete_collection(settings: Settings, client=None) -> int:
         chunks = client.get_collection(settings.chroma_collection).count()
         client.delete_collection(settings.chroma_collection)
     shutil.rmtree(Path(settings.data_dir) / "derived" / settings.chroma_collection, ignore_errors=True)
-    if name != DEFAULT_COLLECTION:  # (the default collection's uploads folder holds the others')
-        shutil.rmtree(uploads_dir(settings), ignore_errors=True)
     return chunks
-
-
-def tqdm_progress(desc: str, stream=None, unit: str = "chunk") -> Callable[[int, int], None]:
-    """A progress callback for Store.sync. On a terminal: a tqdm bar, created on the first call
-    (when embedding starts, the model already loaded), so its rate is chunks embedded per second.
-    Otherwise (a log, a pipe) nothing is redrawn: a plain "done/total" line each tenth of the way,
-    and one summary line at the end."""
-    stream = stream or sys.stderr
-    state: dict = {}
-
-    def update(done: int, total: int) -> None:
-        if "start" not in state:
-            state["start"] = time.perf_counter()
-            if _is_terminal(stream):
-                from tqdm import tqdm
-
-                state["bar"] = tqdm(total=total, desc=desc, unit=unit, file=stream, leave=True, initial=done)
-        bar = state.get("bar")
-        if bar is not None:
-            bar.update(done - bar.n)
-        elif done < total and total and done * 10 // total > state.get("tenth", 0):
-            state["tenth"] = done * 10 // total
-            print(f"{desc}: {done}/{total} {unit}s", file=stream, flush=True)
-        if done >= total and "closed" not in state:
-            state["closed"] = True
-            if bar is not None:
-                bar.close()
-            else:
-                seconds = time.perf_counter() - state["start"]
-                rate = f", {done / seconds:.1f} {unit}s/s" if seconds > 0 else ""
-                print(f"{desc}: {done} {unit}(s) in {seconds:.1f} s{rate}", file=stream, flush=True)
-
-    return update
-
-
-def _is_terminal(stream) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False

@@ -15,9 +15,8 @@ from html import escape
 from importlib.resources import files
 from typing import Iterator
 
-from rag.answer import Draft, Passage
+from rag.answer import Draft, Passage, is_refusal
 from rag.errors import BackendUnavailable
-from rag.guard.verify import is_refusal
 from rag.settings import Settings
 
 OPENAI_URL = "https://api.openai.com/v1"
