@@ -50,10 +50,6 @@ BLOCK_RE = re.compile(r"[^\n]+(?:\n(?!\s*\n|\s*(?:[-*•#]|\d+[.)])\s)[^\n]+)*")
 CITATION_RE = re.compile(r"\s*\[(\d{1,3})\]")
 MARKER_RUN_RE = re.compile(r"(?:\s*\[\d{1,3}\])+")  # "[1] [2]" opening a span
 # A draft that declines to answer.
-# A question that points at its source ("What does the passage say ...?"): in a collection of
-# many documents it cannot stand alone (eval/harness/generate.py drops such drafts).
-SOURCE_REFERENCE_RE = re.compile(r"\b(?:the|this|that|above|given) (?:passage|text|article|document|excerpt|paragraph)\b",
-                                 re.IGNORECASE)
 REFUSAL_RE = re.compile(r"^\W*(i don'?t know|i do not know|i cannot answer|the (documents|sources|context) "
                         r"(don'?t|do not|does not|doesn'?t) (say|contain|mention|provide))", re.IGNORECASE)
 
@@ -164,11 +160,8 @@ PLACE_PREPOSITIONS = {"in", "at", "to", "near", "from", "inside", "outside", "ac
 TIME_WINDOW_WORDS = frozenset("past last next previous recent coming".split())
 # Prepositions that place something, for a place said without a name ("park on level minus two").
 LOCATIVE_PREPOSITIONS = frozenset("in at on near behind beside opposite inside outside under above below".split())
-# Verbs that follow a body that speaks or decides ("the Harbour Authority said", "the board voted").
-REPORTING_VERBS = frozenset("""said announced stated confirmed reported declared denied warned agreed decided
-    voted approved rejected ruled ordered issued published urged""".split())
 
-# --- what a name is (eval/harness/probes.py: the unanswerable probes of `rag eval --generate`) -------
+# --- what a name is ----------------------------------------------------------------------------
 
 # Words written before a person's name, capitalised inside it ("Foreign Minister Sergey Lavrov",
 # "Mr Goodwin") or not ("striker Paolo Guerrero", "her mum Grace"): evidence of a person.
@@ -180,12 +173,6 @@ TITLE_WORDS = frozenset("""mr mrs ms miss dr prof sir dame lord lady president m
     administrator chairman chairwoman ceo founder doctor nurse professor teacher engineer pastor priest bishop
     rabbi imam pope king queen prince princess officer detective sheriff lawyer attorney boss friend mother
     father son daughter wife husband brother sister mum mom dad""".split())
-# Verbs of speech that follow a speaker ("Montgomery told", "Weaver said") or, but for "told", come
-# before one ("said Ben Montgomery"); with REPORTING_VERBS, a name so used is no place.
-SPEECH_VERBS = frozenset("""said says told wrote added explained asked replied recalled insisted admitted
-    claimed noted tweeted""".split())
-# Words before a name that name a source or a listener, not a place ("told Reuters", "according to Reuters").
-SOURCE_CUES = frozenset({"told", "according to", "interviewed by", "quoted by"})
 # Last words of the name of an organisation or a brand: no person's surname, and no place
 # ("Saudi Airlines", "Purdue University", "the Tampa Bay Times").
 BODY_HEADS = frozenset("""airline airlines airways bank banks university college school academy institute
@@ -200,15 +187,6 @@ PLACE_HEADS = frozenset("""america africa asia europe city town village county s
     district republic kingdom empire island islands bay sea ocean river lake mountain mountains valley street
     road avenue square park bridge airport station port harbour harbor mosque cathedral temple palace castle
     tower stadium arena lawn hall""".split())
-# How a demonym ends ("Russian", "Chinese", "English"): alone, no place ("in English"); with "-i"
-# ("Saudi", "Iraqi": not alone, as "Dubai" is a place), as a name's first word, no first name
-# (unless that word alone is used as a person: "Julian said", "Xi's remarks").
-DEMONYM_ENDINGS = ("ian", "ese", "ish")
-ADJECTIVE_ENDINGS = DEMONYM_ENDINGS + ("i",)
-# Also "-an", as the first of three name words: a word describing the person ("American Jeralean
-# Talley"), not a first name ("Nick Paton Walsh").
-DESCRIBING_ENDINGS = ADJECTIVE_ENDINGS + ("an",)
-
 # --- follow-up questions ---------------------------------------------------------------------------
 
 # A personal pronoun and what replaces it with the name it stands for.

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from eval.metrics import fact_found
-from rag.lexicon import SOURCE_REFERENCE_RE, STOPWORDS, WORD_RE
+from rag.lexicon import STOPWORDS, WORD_RE
 from rag.text import sentences
 from rag.settings import Settings
 
 from .generation import Doc, GenerateReport, read_prompt
+from .words import SOURCE_REFERENCE_RE
 
 MIN_PASSAGE_WORDS = 12  # shorter chunks (a heading, a table row) give no fair question
 MAX_DRAFTS_PER_CASE = 3  # stop asking the LLM after this many drafts per case wanted

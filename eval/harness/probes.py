@@ -17,27 +17,22 @@ from dataclasses import dataclass
 from typing import Callable, Iterator, NamedTuple
 
 from rag.lexicon import (
-    ADJECTIVE_ENDINGS,
     BODY_HEADS,
     COUNT_WORDS,
     DATE_WORDS,
-    DEMONYM_ENDINGS,
-    DESCRIBING_ENDINGS,
     IRREGULAR,
     MAGNITUDE_WORDS,
     NAME_RUN_RE,
     PERSONAL_RE,
     PLACE_HEADS,
     PLACE_PREPOSITIONS,
-    REPORTING_VERBS,
-    SOURCE_CUES,
-    SPEECH_VERBS,
     STOPWORDS,
     TITLE_WORDS,
     WORD_RE,
 )
 
 from .generation import Doc, read_prompt
+from .words import ADJECTIVE_ENDINGS, DEMONYM_ENDINGS, DESCRIBING_ENDINGS, REPORTING_VERBS, SOURCE_CUES, SPEECH_VERBS
 
 MONTH_VERBS = ("May", "March")  # months that DATE_WORDS leaves out, being verbs too: "in May" names no place
 # After these and "the", a name reads as a place ("in the United States"); a body is also written
