@@ -11,9 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from rag.guard.support import SupportScorer
-from rag.guard.verify import split_claims
-from rag.text import normalize, stem, strip_citations
+from rag.text import normalize, split_claims, stem, strip_citations
 
 
 def span_ranges(spans, source: str) -> list[tuple[int, int]]:
@@ -67,9 +65,10 @@ def token_f1(prediction: str, reference: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def citation_scores(answer, sources: dict[str, str], scorer: SupportScorer) -> dict:
+def citation_scores(answer, sources: dict[str, str], scorer) -> dict:
     """Per answer: markers and valid markers; sentences and supported sentences (ALCE
-    recall); citations and needed citations (ALCE precision)."""
+    recall); citations and needed citations (ALCE precision). `scorer.supports(sentence,
+    passages)` judges support: the evaluation's own (eval.judges.support), never the guard's."""
     by_number = {c.number: c for c in answer.citations}
     retrieved = {p.number for p in answer.passages}
     markers = [int(n) for n in re.findall(r"\[(\d{1,3})\]", answer.text)]
@@ -129,8 +128,13 @@ def flatten(d: dict, prefix: str = "") -> dict[str, float]:
     return out
 
 
-def summarize(records: list[tuple], sources: dict[str, str], scorer) -> dict:
-    """records: (item, answer) pairs -> nested metrics, as results.json holds them."""
+def summarize(records: list[tuple], sources: dict[str, str], scorer=None) -> dict:
+    """records: (item, answer) pairs -> nested metrics, as results.json holds them. Citation
+    support is judged by `scorer`, by default the evaluation's own (eval.judges.support)."""
+    if scorer is None:
+        from eval.judges.support import SupportJudge
+
+        scorer = SupportJudge()
     retrieval, facts, f1s, cites = [], [], [], []
     answerable = [(i, a) for i, a in records if i.answerable]
     unanswerable = [(i, a) for i, a in records if not i.answerable]

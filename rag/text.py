@@ -16,6 +16,7 @@ from rag.lexicon import (
     BOUNDARY_RE,
     CITATION_RE,
     IRREGULAR,
+    MARKER_RUN_RE,
     REFERENCE_WORDS,
     STOPWORDS,
     WORD_RE,
@@ -115,3 +116,28 @@ def opens_with_reference(sentence: str) -> bool:
     """Does the sentence go on from the one before it ("This shift has ...")?"""
     first = sentence.split(None, 1)[0].lower().strip("“\"'") if sentence.split() else ""
     return first in REFERENCE_WORDS
+
+
+def split_claims(draft: str) -> list[tuple[str, list[int]]]:
+    """Split a draft into (sentence without markers, cited numbers) pairs.
+
+    A marker run after the sentence's final punctuation ("... Paris. [1]")
+    belongs to that sentence, whether the sentence splitter puts it at the
+    start of the next span or in a span of its own.
+    """
+    claims: list[tuple[str, list[int]]] = []
+    text = draft.strip()
+    for s, e in sentence_spans(text):
+        sent = text[s:e]
+        lead = MARKER_RUN_RE.match(sent)
+        if lead and claims:  # "[1]" opening a span belongs to the sentence before it
+            claims[-1][1].extend(int(n) for n in re.findall(r"\d+", lead.group()))
+            sent = sent[lead.end():]
+        numbers = [int(n) for n in CITATION_RE.findall(sent)]
+        plain = re.sub(r"\s+([.,;:!?])", r"\1", CITATION_RE.sub("", sent)).strip()
+        plain = re.sub(r"[,;:]+(?=[.!?]$)", "", plain)  # "Paris, [2]." -> "Paris."
+        if plain.strip(".,;:!?\"'”’ "):
+            claims.append((plain, numbers))
+        elif claims:
+            claims[-1][1].extend(numbers)
+    return claims

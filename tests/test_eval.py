@@ -9,6 +9,7 @@ from eval import metrics
 from eval.harness import golden
 from eval.harness.gate import gate
 from rag.answer import Answer, Citation, Passage
+from eval.judges.support import SupportJudge
 from rag.guard.support import SupportScorer
 from tests.conftest import SEED
 
@@ -66,7 +67,7 @@ def test_retrieval_scores_from_span_overlap():
 
 
 def test_citation_scores_catch_invalid_and_unneeded_citations(fake_embedder):
-    scorer = SupportScorer(fake_embedder)
+    scorer = SupportJudge(fake_embedder)  # the evaluation's own checker
     good = Passage(1, "a", "The summit took place in Beijing.", "doc.txt", "doc.txt", "", 0, 33)
     other = Passage(2, "b", "Trade grew after the sanctions.", "doc.txt", "doc.txt", "", 34, 65)
     sources = {"doc.txt": "The summit took place in Beijing. Trade grew after the sanctions."}

@@ -6,7 +6,8 @@ from rag.answer import Draft
 from rag.answering.engine import answer, clean_question
 from rag.errors import BadInput
 from rag.guard.support import SupportScorer
-from rag.guard.verify import split_claims, verify
+from rag.guard.verify import verify
+from rag.text import split_claims
 from tests.conftest import ListRetriever, ScriptedAnswerer, make_passages
 
 TEXT = ("The summit took place in Beijing between the two presidents.\n"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answering.engine import Engine
-from rag.guard.verify import split_claims
+from rag.text import split_claims
 from rag.settings import Settings
 from tests.conftest import SEED
 

@@ -14,7 +14,7 @@ from html import escape
 from pathlib import Path
 
 from rag.answer import Answer
-from rag.guard.verify import split_claims
+from rag.text import split_claims
 from rag.text import content_terms, sentence_spans
 
 

@@ -83,7 +83,7 @@ def recording(llm) -> list[str]:
 
 
 def ask_ours(engine, item, drafts: list[str] | None = None) -> dict:
-    from rag.guard.verify import split_claims
+    from rag.text import split_claims
 
     before = len(drafts) if drafts is not None else 0
     t0 = time.perf_counter()
@@ -114,7 +114,8 @@ def ask_ours(engine, item, drafts: list[str] | None = None) -> dict:
 
 
 def ask_stock(engine, item) -> dict:
-    from rag.guard.verify import complete_sentences, split_claims
+    from rag.guard.verify import complete_sentences
+    from rag.text import split_claims
 
     t0 = time.perf_counter()
     first = None

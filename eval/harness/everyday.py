@@ -23,6 +23,7 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
+from ..judges.support import SupportJudge
 from ..metrics import key_fact_score, mean, summarize
 from .golden import DATA_DIR, Item
 
@@ -111,7 +112,7 @@ def everyday_suite(split: str, answerer: str = "extractive", engine=None) -> dic
     rows = [(i, line, verdict(i, a)) for i, line, a in singles]
     turn_rows = [(i, line, verdict(i, a)) for i, line, a in turns]
     out = {"split": split, "documents": len(sources), "questions": len(singles),
-           "default": summarize([(i, a) for i, _, a in singles], sources, engine.scorer),
+           "default": summarize([(i, a) for i, _, a in singles], sources, SupportJudge(engine.embedder)),
            "overall": _shares([(i, v) for i, _, v in rows]),
            "conversations": _shares([(i, v) for i, _, v in turn_rows]),
            "by_type": breakdown(rows, "answer_type"), "by_genre": breakdown(rows, "genre")}

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from ..judges.rules import ask_with, variants
+from ..judges.support import SupportJudge
 from ..metrics import summarize
 from . import golden
 from .datasets import halueval_records
@@ -53,7 +54,7 @@ def docs_suite(split: str, answerer: str = "extractive") -> dict:
         out = {"split": split, "documents": len(sources), "questions": len(items)}
         for name, (judge, scorer) in variants(engine).items():
             records = ask_with(engine, items, judge, scorer)
-            out[name] = summarize(records, sources, engine.scorer)
+            out[name] = summarize(records, sources, SupportJudge(engine.embedder))
             out[name]["items"] = [{"id": i.id, "question": i.question, "answerable": i.answerable,
                                    "answer": a.text, "refused": a.refused} for i, a in records]
     return out

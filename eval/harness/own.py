@@ -28,6 +28,7 @@ from rag.text import normalize, strip_citations
 
 from .. import metrics
 from ..metrics import summarize
+from ..judges.support import SupportJudge
 from .cases import Case, read_cases
 from .feedback import feedback_cases
 from .progress import progress
@@ -205,7 +206,7 @@ def evaluate(questions: str | Path | None = None, *, collection: str | None = No
         for p in ans.passages:
             if p.source not in sources and p.path and Path(p.path).is_file():
                 sources[p.source] = Path(p.path).read_text(encoding="utf-8")
-    scorer = next(iter(engines.values())).scorer
+    scorer = SupportJudge(next(iter(engines.values())).embedder)  # the evaluation's own support checker
     results = {"config": {"questions_file": str(questions) if questions else None, "feedback": feedback,
                           "collection": default, "collections": sorted(engines), "skipped": skipped,
                           "answerer": answerer or next(iter(engines.values())).settings.answerer,

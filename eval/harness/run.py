@@ -19,6 +19,7 @@ from .. import metrics
 from ..judges.answerable import AnswerabilityJudge
 from ..judges.llm import judge_answers, judge_pairs
 from ..judges.rules import RuleScorer, RulesJudge, ask_with, variants
+from ..judges.support import SupportJudge
 from ..metrics import summarize
 from . import golden
 from .baseline import PlainLlamaIndex
@@ -82,15 +83,16 @@ def run(split: str = "test", answerer: str = "extractive", baseline: bool = True
         for conv in progress(convs, "conversations"):
             chat = Chat(engine)
             turns += [(t, chat.ask(t.question)) for t in conv.turns]
+        citations = SupportJudge(engine.embedder)  # the evaluation's own support checker, not the guard's
         results = {
             "config": {"split": split, "answerer": answerer, "top_k": settings.top_k,
                        "embeddings": engine.embedder.name, "questions": len(items), "conversations": len(convs)},
-            **summarize(singles, sources, engine.scorer),
-            "conversations": summarize(turns, sources, engine.scorer),
+            **summarize(singles, sources, citations),
+            "conversations": summarize(turns, sources, citations),
             "support_scorer": scorer_accuracy(engine.scorer),
             # the same questions with the hand-set rules for both judgments, and with the learned judge
-            "rules": summarize(by_rules, sources, engine.scorer),
-            "learned_judge": summarize(by_learned, sources, engine.scorer),
+            "rules": summarize(by_rules, sources, citations),
+            "learned_judge": summarize(by_learned, sources, citations),
             "items": [verdicts(i, a, sources) for i, a in singles + turns],
         }
         if baseline:
@@ -99,8 +101,8 @@ def run(split: str = "test", answerer: str = "extractive", baseline: bool = True
             plain.ask("warm-up question about the documents")
             base = [(item, plain.ask(item.question)) for item in progress(items, "baseline")]
             base_turns = [(t, plain.ask(t.question)) for c in convs for t in c.turns]
-            results["baseline"] = {**summarize(base, sources, engine.scorer),
-                                   "conversations": summarize(base_turns, sources, engine.scorer),
+            results["baseline"] = {**summarize(base, sources, citations),
+                                   "conversations": summarize(base_turns, sources, citations),
                                    "description": plain.__doc__ or plain.name}
             results["baseline_items"] = [verdicts(i, a, sources) for i, a in base]
         if judge:

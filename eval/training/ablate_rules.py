@@ -23,6 +23,7 @@ from rag.guard.rules import GuardRules
 
 from ..benchmarks.replay_guard import replay
 from ..harness import golden
+from ..judges.support import SupportJudge
 from ..harness.datasets import halueval
 from ..harness.golden import EVAL_DIR
 from ..harness.multidoc import DOCS_GOLDEN, write_corpus
@@ -43,7 +44,7 @@ def offline(engine, items, sources, rules: dict[str, GuardRules]) -> dict:
     out = {}
     for name, r in rules.items():
         engine.scorer = SupportScorer(engine.embedder, rules=r)
-        s = summarize([(i, engine.ask(i.question)) for i in items], sources, engine.scorer)
+        s = summarize([(i, engine.ask(i.question)) for i in items], sources, SupportJudge(engine.embedder))
         out[name] = {"key_fact_accuracy": s["answers"]["key_fact_accuracy"],
                      "negative_rejection": s["refusal"]["negative_rejection"],
                      "false_refusal": s["refusal"]["false_refusal"]}

@@ -12,14 +12,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from typing import Iterator
 
 from rag.answer import Citation, Passage
 from rag.guard.support import SupportScorer
-from rag.lexicon import CITATION_RE, MARKER_RUN_RE
-from rag.text import content_terms, opens_with_reference, sentence_spans, sentences
+from rag.text import content_terms, opens_with_reference, sentence_spans, sentences, split_claims
 
 
 @dataclass
@@ -66,31 +64,6 @@ def beside_question(sentence: str, passage: str, question: str) -> bool:
     terms = [set(content_terms(s)) for s in sents]
     return any(new & t and asked & (t | (terms[i - 1] if i and opens_with_reference(sents[i]) else set()))
                for i, t in enumerate(terms))
-
-
-def split_claims(draft: str) -> list[tuple[str, list[int]]]:
-    """Split a draft into (sentence without markers, cited numbers) pairs.
-
-    A marker run after the sentence's final punctuation ("... Paris. [1]")
-    belongs to that sentence, whether the sentence splitter puts it at the
-    start of the next span or in a span of its own.
-    """
-    claims: list[tuple[str, list[int]]] = []
-    text = draft.strip()
-    for s, e in sentence_spans(text):
-        sent = text[s:e]
-        lead = MARKER_RUN_RE.match(sent)
-        if lead and claims:  # "[1]" opening a span belongs to the sentence before it
-            claims[-1][1].extend(int(n) for n in re.findall(r"\d+", lead.group()))
-            sent = sent[lead.end():]
-        numbers = [int(n) for n in CITATION_RE.findall(sent)]
-        plain = re.sub(r"\s+([.,;:!?])", r"\1", CITATION_RE.sub("", sent)).strip()
-        plain = re.sub(r"[,;:]+(?=[.!?]$)", "", plain)  # "Paris, [2]." -> "Paris."
-        if plain.strip(".,;:!?\"'”’ "):
-            claims.append((plain, numbers))
-        elif claims:
-            claims[-1][1].extend(numbers)
-    return claims
 
 
 class Numbering:
