@@ -128,13 +128,9 @@ def flatten(d: dict, prefix: str = "") -> dict[str, float]:
     return out
 
 
-def summarize(records: list[tuple], sources: dict[str, str], scorer=None) -> dict:
+def summarize(records: list[tuple], sources: dict[str, str], scorer) -> dict:
     """records: (item, answer) pairs -> nested metrics, as results.json holds them. Citation
-    support is judged by `scorer`, by default the evaluation's own (eval.judges.support)."""
-    if scorer is None:
-        from eval.judges.support import SupportJudge
-
-        scorer = SupportJudge()
+    support is judged by `scorer`: the evaluation's own (eval.judges.support.SupportJudge)."""
     retrieval, facts, f1s, cites = [], [], [], []
     answerable = [(i, a) for i, a in records if i.answerable]
     unanswerable = [(i, a) for i, a in records if not i.answerable]
