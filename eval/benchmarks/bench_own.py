@@ -8,7 +8,7 @@ a fresh data folder, one collection:
   - the hand-written questions of the test split, as a questions file (key facts, the
     expected document, answerable or not), evaluated with `evaluate` (eval/harness/own.py);
   - `generate(n)` without an LLM (probes only), timed, and the file evaluated, timed;
-  - with an LLM configured (RAG_LLM_BASE_URL, e.g. `rag serve-llm --model qwen1.5b`):
+  - with an LLM configured (RAG_LLM_BASE_URL, e.g. `rag serve-llm --model "$(python -m eval.benchmarks.models qwen1.5b)"`):
     `generate(n)` with it (LLM drafts and about 1 in 5 probes), timed, and evaluated with the
     offline answerer, and with --llm-answers also with the LLM answerer, timed.
 The generated files are kept beside the results (OUT's folder, own/) to be checked by hand.

