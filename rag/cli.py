@@ -500,39 +500,38 @@ def cmd_eval(args) -> int:
     return eval_main(args)
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="rag", description="Grounded, cited answers over your documents.")
-    sub = p.add_subparsers(dest="command", required=True)
+def _answer_opts(sp) -> None:
+    sp.add_argument("--answerer", choices=["auto", "extractive", "llm"], default=None,
+                    help="who drafts the answer (default: RAG_ANSWERER or auto)")
+    sp.add_argument("--top-k", type=int, default=None, metavar="K", help="passages to retrieve")
+    sp.add_argument("-v", "--verbose", action="store_true",
+                    help="always show the offline-mode notice (otherwise shown once per data folder)")
 
-    def answer_opts(sp):
-        sp.add_argument("--answerer", choices=["auto", "extractive", "llm"], default=None,
-                        help="who drafts the answer (default: RAG_ANSWERER or auto)")
-        sp.add_argument("--top-k", type=int, default=None, metavar="K", help="passages to retrieve")
-        sp.add_argument("-v", "--verbose", action="store_true",
-                        help="always show the offline-mode notice (otherwise shown once per data folder)")
+def _collection_opt(sp, what: str = "the collection to use") -> None:
+    sp.add_argument("--collection", metavar="NAME", default=None,
+                    help=f"{what} (default: RAG_COLLECTION or default; `rag collections` lists them)")
 
-    def collection_opt(sp, what="the collection to use"):
-        sp.add_argument("--collection", metavar="NAME", default=None,
-                        help=f"{what} (default: RAG_COLLECTION or default; `rag collections` lists them)")
+def _doc_opt(sp) -> None:
+    sp.add_argument("--doc", dest="docs", action="append", default=None, metavar="PATH",
+                    help="search only this document (repeat for several; paths as `rag sources` lists them)")
 
-    def doc_opt(sp):
-        sp.add_argument("--doc", dest="docs", action="append", default=None, metavar="PATH",
-                        help="search only this document (repeat for several; paths as `rag sources` lists them)")
 
+def _question_commands(sub) -> None:
+    """ask, chat, chats, feedback."""
     sp = sub.add_parser("ask", help="answer one question")
     sp.add_argument("question")
-    collection_opt(sp)
-    doc_opt(sp)
+    _collection_opt(sp)
+    _doc_opt(sp)
     sp.add_argument("--json", action="store_true",
                     help="print text, citations (with the path their offsets index), refused, unsupported as JSON")
-    answer_opts(sp)
+    _answer_opts(sp)
     sp.set_defaults(func=cmd_ask)
 
     sp = sub.add_parser("chat", help="a conversation in the terminal, saved in the data folder")
     sp.add_argument("--resume", metavar="ID|last", help="continue a saved chat (a unique prefix of its id will do; last: the newest of the collection)")
-    collection_opt(sp, "the collection to ask in (a resumed chat keeps its own)")
-    doc_opt(sp)
-    answer_opts(sp)
+    _collection_opt(sp, "the collection to ask in (a resumed chat keeps its own)")
+    _doc_opt(sp)
+    _answer_opts(sp)
     sp.set_defaults(func=cmd_chat)
 
     sp = sub.add_parser("chats", help="list the saved chats; delete or export one")
@@ -559,6 +558,9 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--delete", metavar="ID", default=None, help="delete a rating (`rag feedback` lists their ids)")
     sp.set_defaults(func=cmd_feedback)
 
+
+def _index_commands(sub) -> None:
+    """ingest, sync, sources, remove, collections."""
     formats = ".txt, .md, .html, .pdf, .docx, .pptx, .xlsx, .csv, .epub, .odt and any other UTF-8 text file"
     sp = sub.add_parser("ingest", help=f"add or update files and folders in the index ({formats})",
                         description=f"Add or update files and folders in the index: {formats}. A file that "
@@ -566,25 +568,25 @@ def parser() -> argparse.ArgumentParser:
                                     "file named that cannot be read stops the ingest before any write. Links "
                                     "out of a folder are not followed.")
     sp.add_argument("paths", nargs="+", metavar="PATH")
-    collection_opt(sp, "the collection to add them to, made if new")
+    _collection_opt(sp, "the collection to add them to, made if new")
     sp.set_defaults(func=cmd_ingest)
 
     sp = sub.add_parser("sync", help="keep a collection in line with a folder: add, update and remove its files",
                         description="Index the folder's new and changed files and drop those deleted from it; "
                                     "files indexed from elsewhere are left alone. Exit 1 when a file was skipped.")
     sp.add_argument("folder", metavar="DIR")
-    collection_opt(sp, "the collection to keep in line, made if new")
+    _collection_opt(sp, "the collection to keep in line, made if new")
     sp.add_argument("--watch", action="store_true", help="keep watching and sync after each batch of changes")
     sp.add_argument("--stop-after", type=float, default=None, help=argparse.SUPPRESS)  # tests: end --watch after S s
     sp.set_defaults(func=cmd_sync)
 
     sp = sub.add_parser("sources", help="list the indexed files")
-    collection_opt(sp)
+    _collection_opt(sp)
     sp.set_defaults(func=cmd_sources)
 
     sp = sub.add_parser("remove", help="remove files from the index")
     sp.add_argument("paths", nargs="+", metavar="PATH")
-    collection_opt(sp)
+    _collection_opt(sp)
     sp.set_defaults(func=cmd_remove)
 
     sp = sub.add_parser("collections", help="list the collections (separate sets of documents), or delete one")
@@ -592,8 +594,11 @@ def parser() -> argparse.ArgumentParser:
                     help="delete a collection and everything indexed in it (default: emptied instead)")
     sp.set_defaults(func=cmd_collections)
 
+
+def _service_commands(sub) -> None:
+    """ui, serve-llm."""
     sp = sub.add_parser("ui", help="start the chat window")
-    collection_opt(sp, "the window's first collection")
+    _collection_opt(sp, "the window's first collection")
     sp.add_argument("--host", default="127.0.0.1")
     sp.add_argument("--port", type=int, default=None, help="default: RAG_UI_PORT or 7860")
     sp.set_defaults(func=cmd_ui)
@@ -606,6 +611,9 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--threads", type=int, default=None, metavar="N", help="CPU threads (default: llama.cpp's)")
     sp.set_defaults(func=cmd_serve_llm)
 
+
+def _eval_command(sub) -> None:
+    """eval: the built-in sets, your own questions, ratings, generated cases (eval/harness/main.py)."""
     sp = sub.add_parser("eval", help="evaluate: the built-in golden sets, or your own questions and ratings",
                         description="Without --questions/--feedback/--generate: the built-in golden sets and "
                                     "benchmarks. Questions files are described in docs/evaluate.md.")
@@ -614,7 +622,7 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--generate", type=int, metavar="N", default=None,
                     help="write N test cases made from the collection's documents to --out FILE, for review")
     sp.add_argument("--overwrite", action="store_true", help="with --generate: replace an existing --out file")
-    collection_opt(sp, "the collection to evaluate or generate from")
+    _collection_opt(sp, "the collection to evaluate or generate from")
     sp.add_argument("--out", default=None,
                     help="folder for results.json and report.html (default eval/out); with --generate: the file to write")
     sp.add_argument("--split", choices=["dev", "test", "all"], default="test")
@@ -633,6 +641,15 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--sample", type=int, default=200, metavar="N",
                     help="random rows / cases per benchmark task from the split (default 200)")
     sp.set_defaults(func=cmd_eval)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="rag", description="Grounded, cited answers over your documents.")
+    sub = p.add_subparsers(dest="command", required=True)
+    _question_commands(sub)
+    _index_commands(sub)
+    _service_commands(sub)
+    _eval_command(sub)
     return p
 
 
