@@ -234,7 +234,7 @@ def test_an_unchanged_file_is_not_chunked_again(tmp_path, fake_embedder, monkeyp
 
 def test_the_chat_shows_a_rag_error_as_a_message_without_logging_it(caplog):
     from rag.errors import IndexNotBuilt
-    from ui.app import build_app
+    from ui.window import Window
 
     class Failing:
         settings = Settings.from_env({})
@@ -242,10 +242,9 @@ def test_the_chat_shows_a_rag_error_as_a_message_without_logging_it(caplog):
         def ask_stream(self, *a, **k):
             raise IndexNotBuilt("the index in /somewhere is empty; run `rag ingest PATH`")
 
-    app = build_app(Failing())
-    respond = next(f.fn for f in app.fns.values() if getattr(f.fn, "__name__", "") == "respond")
+    respond = Window(Failing()).respond
     for question in ["", "   ", "What is in the index?"]:
-        outputs = list(respond(question, [], [], 4, "auto"))
+        outputs = list(respond(question, [], None, 4, "auto"))
         last = outputs[-1][0][-1]["content"]
         assert "rag-error" in last
     assert "/somewhere is empty" in last

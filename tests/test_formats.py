@@ -289,6 +289,6 @@ def test_a_passage_on_page_two_is_cited_with_its_page(tmp_path):
 
 
 def test_uploads_take_the_new_formats():
-    from ui.app import UPLOAD_SUFFIXES
+    from ui.uploads import UPLOAD_SUFFIXES
 
     assert {".docx", ".pptx", ".xlsx", ".csv", ".epub", ".odt"} <= set(UPLOAD_SUFFIXES)

@@ -412,7 +412,7 @@ def test_a_bad_upload_is_a_message_and_every_panel_keeps_working(page, tmp_path)
 def test_the_upload_route_refuses_a_file_over_the_limit(server):
     import httpx
 
-    from ui.app import MAX_UPLOAD_BYTES
+    from ui.uploads import MAX_UPLOAD_BYTES
 
     big = b"a" * (MAX_UPLOAD_BYTES + 1024)
     r = httpx.post(server[0] + "gradio_api/upload", files={"files": ("big.txt", big, "text/plain")}, timeout=60)

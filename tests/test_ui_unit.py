@@ -1,8 +1,10 @@
-"""The chat window's HTML and helpers, without a server."""
+"""The chat window's HTML, helpers and handlers (ui.window.Window, called directly), without a server."""
 
 from rag.answer import Answer, Citation
 from tests.conftest import SEED
-from ui.app import build_app, safe_name
+from ui.app import build_app
+from ui.uploads import safe_name
+from ui.window import Window
 from ui.render import answer_html, banner_markdown, evidence_html
 
 DOC = open(SEED, encoding="utf-8").read()
@@ -61,7 +63,7 @@ def test_uploads_must_come_from_the_upload_folder(tmp_path):
     import pytest
 
     from rag.errors import BadInput
-    from ui.app import check_upload
+    from ui.uploads import check_upload
 
     uploads = tmp_path / "uploads"
     (uploads / "abc").mkdir(parents=True)
@@ -111,7 +113,7 @@ def test_chat_list_labels_name_the_first_question_and_the_turns():
 def test_saved_chats_follow_the_login(tmp_path):
     from types import SimpleNamespace
 
-    from ui.app import user_of
+    from ui.window import user_of
 
     assert user_of(None) == "" and user_of(SimpleNamespace(username=None)) == ""
     assert user_of(SimpleNamespace(username="ada")) == "ada"
@@ -139,25 +141,20 @@ class EchoEngine:
         return {}
 
 
-def handler(app, name: str):
-    """The function behind the window's event `name`, as Gradio calls it."""
-    return next(f.fn for f in app.fns.values() if f.name == name)
-
-
 def like(index: int, message: dict, liked):
     import gradio as gr
 
     return gr.LikeData(None, {"index": index, "value": [message["content"]], "liked": liked})
 
 
-def asked(app, *questions):
-    """Ask each question in the window as the Ask button does; its final outputs."""
-    respond = handler(app, "respond")
-    history, answers, scopes, chat_id, saved = [], [], [], None, []
+def asked(window, *questions):
+    """Ask each question in the window as the Ask button does; the messages and the session's state."""
+    history, state = [], None
     for q in questions:
-        *_, out = respond(q, history, answers, 4, "extractive", None, None, scopes, chat_id, saved)
-        history, answers, _, _, scopes, chat_id, saved = out
-    return history, answers, chat_id, saved
+        *_, out = window.respond(q, history, state, 4, "extractive")
+        history, state, _, box = out
+        assert box == ""  # the question box is emptied
+    return history, state
 
 
 def test_thumbs_rate_the_turn_of_the_message_they_are_under():
@@ -165,25 +162,27 @@ def test_thumbs_rate_the_turn_of_the_message_they_are_under():
     from rag.settings import Settings
 
     settings = Settings.from_env()
-    app = build_app(EchoEngine(settings))
-    history, answers, chat_id, saved = asked(app, "First?", "Second?", "Third?")
-    assert saved == [[chat_id, 1], [chat_id, 2], [chat_id, 3]]
+    window = Window(EchoEngine(settings))
+    history, state = asked(window, "First?", "Second?", "Third?")
+    chat_id = state.chat_id
+    assert state.saved == [[chat_id, 1], [chat_id, 2], [chat_id, 3]]
     store = ChatStore.for_settings(settings)
-    rate = handler(app, "rate_message")
+    rate = window.rate_message
 
-    status, rated = rate(answers, saved, None, like(3, history[3], False))  # 👎 under the second answer
-    assert rated == 1 and status.startswith("Rated: 👎 “Second? (understood)”")
+    status, after = rate(state, None, like(3, history[3], False))  # 👎 under the second answer
+    assert after.rated == 1 and status.startswith("Rated: 👎 “Second? (understood)”")
+    assert state.rated is None  # the session's state is returned changed, never changed in place
     [r] = store.ratings()
     assert (r.chat_id, r.n, r.rating, r.question, r.standalone) == (chat_id, 2, "down", "Second?",
                                                                      "Second? (understood)")
     assert r.answer.text == "About Second?."
 
-    status, rated = rate(answers, saved, None, like(1, history[1], True))
-    assert rated == 0 and status.startswith("Rated: 👍")
+    status, after = rate(state, None, like(1, history[1], True))
+    assert after.rated == 0 and status.startswith("Rated: 👍")
     assert [(r.n, r.rating) for r in store.ratings()] == [(1, "up"), (2, "down")]
-    status, _ = rate(answers, saved, None, like(3, history[3], ""))  # the same thumb again: undone
+    status, _ = rate(state, None, like(3, history[3], ""))  # the same thumb again: undone
     assert status.startswith("Rating removed") and [r.n for r in store.ratings()] == [1]
-    status, rated = rate(answers, saved, None, like(2, history[2], False))  # a question is not an answer
+    status, _ = rate(state, None, like(2, history[2], False))  # a question is not an answer
     assert "Only a finished answer" in status and [r.n for r in store.ratings()] == [1]
 
 
@@ -192,22 +191,23 @@ def test_a_correction_goes_with_the_answer_rated_last():
     from rag.settings import Settings
 
     settings = Settings.from_env()
-    app = build_app(EchoEngine(settings))
-    history, answers, chat_id, saved = asked(app, "First?", "Second?")
+    window = Window(EchoEngine(settings))
+    history, state = asked(window, "First?", "Second?")
     store = ChatStore.for_settings(settings)
-    rate, fix = handler(app, "rate_message"), handler(app, "save_correction")
+    rate, fix = window.rate_message, window.save_correction
 
-    _, rated = rate(answers, saved, None, like(1, history[1], True))
-    status, box, rated = fix("  It was in  Beijing. ", answers, saved, rated)  # keeps its 👍
-    assert (box, rated) == ("", 0) and status == "Rated: 👍 “First? (understood)”, with the correction: It was in Beijing."
-    status, box, rated = fix("It was a duet.", answers, saved, None)  # none rated: the newest answer, 👎
-    assert rated == 1 and status.startswith("Rated: 👎 “Second? (understood)”")
+    _, rated = rate(state, None, like(1, history[1], True))
+    status, box, after = fix("  It was in  Beijing. ", rated)  # keeps its 👍
+    assert (box, after.rated) == ("", 0)
+    assert status == "Rated: 👍 “First? (understood)”, with the correction: It was in Beijing."
+    status, box, after = fix("It was a duet.", state)  # none rated: the newest answer, 👎
+    assert after.rated == 1 and status.startswith("Rated: 👎 “Second? (understood)”")
     assert [(r.n, r.rating, r.correction) for r in store.ratings()] == [(2, "down", "It was a duet."),
                                                                         (1, "up", "It was in  Beijing.")]
-    _, rated = rate(answers, saved, None, like(3, history[3], True))  # a new thumb keeps the correction
+    _, rated = rate(state, None, like(3, history[3], True))  # a new thumb keeps the correction
     assert store.ratings()[0].rating == "up" and store.ratings()[0].correction == "It was a duet."
-    assert "Type the correction first" in fix("  ", answers, saved, rated)[0]
-    assert "Ask a question first" in fix("Beijing.", [], [], None)[0]
+    assert "Type the correction first" in fix("  ", rated)[0]
+    assert "Ask a question first" in fix("Beijing.", None)[0]
 
 
 def test_an_opened_chat_is_rated_by_its_saved_turns_and_shows_its_ratings():
@@ -220,11 +220,11 @@ def test_an_opened_chat_is_rated_by_its_saved_turns_and_shows_its_ratings():
     for q in ("One?", "Two?"):
         store.append(old, q, Answer(f"About {q}", question=q))
     store.rate(old, 1, "down")
-    app = build_app(EchoEngine(settings))
-    messages, answers, *_, saved, rated, status = handler(app, "open_chat")(old, False, True)
-    assert saved == [[old, 1], [old, 2]] and rated is None
-    assert messages["feedback_value"] == ["Dislike", None]
-    handler(app, "rate_message")(answers, saved, None, like(3, messages["value"][3], True))
+    window = Window(EchoEngine(settings))
+    messages, state, panel, target, collection, export, status = window.open_chat(old, False, True)
+    assert state.saved == [[old, 1], [old, 2]] and state.rated is None and state.chat_id == old
+    assert messages["feedback_value"] == ["Dislike", None] and collection["value"] == "default"
+    window.rate_message(state, None, like(3, messages["value"][3], True))
     assert [(r.chat_id, r.n, r.rating) for r in store.ratings()] == [(old, 2, "up"), (old, 1, "down")]
 
 
@@ -233,16 +233,15 @@ def test_a_rating_that_cannot_be_stored_says_so(tmp_path):
 
     from rag.settings import Settings
 
-    app = build_app(EchoEngine(Settings.from_env()))
-    history, answers, chat_id, saved = asked(app, "First?")
+    history, state = asked(Window(EchoEngine(Settings.from_env())), "First?")
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the data folder should be", encoding="utf-8")
-    broken = build_app(EchoEngine(Settings.from_env({"RAG_DATA_DIR": str(blocked / "data")})))
+    broken = Window(EchoEngine(Settings.from_env({"RAG_DATA_DIR": str(blocked / "data")})))
     with pytest.warns(UserWarning, match="Not saved"):  # a toast in the window
-        status, rated = handler(broken, "rate_message")(answers, saved, None, like(1, history[1], False))
+        status, _ = broken.rate_message(state, None, like(1, history[1], False))
     assert status.startswith("⚠ Not saved: cannot create the folder for saved chats")
     with pytest.warns(UserWarning, match="Not saved"):
-        assert handler(broken, "save_correction")("Beijing.", answers, saved, None)[0].startswith("⚠ Not saved")
+        assert broken.save_correction("Beijing.", state)[0].startswith("⚠ Not saved")
 
 
 def test_no_message_can_draw_an_image_or_a_link():
@@ -271,7 +270,7 @@ def test_a_pdf_citation_shows_its_page_on_the_chip():
 def test_try_examples_come_from_the_open_collections_seed_documents(tmp_path):
     import json
 
-    from ui.app import examples_for
+    from ui.window import examples_for
 
     seeds = tmp_path / "seeds"
     seeds.mkdir()
@@ -289,7 +288,7 @@ def test_a_bad_file_is_a_warning_with_every_panel_left_working():
 
     import gradio as gr
 
-    from ui.app import refuse
+    from ui.window import refuse
 
     with mock.patch.object(gr, "Warning") as warning:
         out = refuse("bad <img src=x>.docx is not a Word file", 6, status="")
@@ -317,6 +316,32 @@ def test_exports_are_removed_when_old_and_at_exit(tmp_path):
 
 def test_the_upload_route_itself_limits_the_size():
     from rag.settings import Settings
-    from ui.app import MAX_UPLOAD_BYTES, launch_options
+    from ui.app import launch_options
+    from ui.uploads import MAX_UPLOAD_BYTES
 
     assert launch_options(Settings.from_env({}))["max_file_size"] == MAX_UPLOAD_BYTES
+
+
+def test_the_evidence_panel_and_saved_chats_follow_the_sessions_state():
+    """show / redraw / delete_chat / new_chat, called as the window's events call them."""
+    from types import SimpleNamespace
+
+    from rag.settings import Settings
+    from ui.state import WindowState
+
+    window = Window(EchoEngine(Settings.from_env()))
+    history, state = asked(window, "First?", "Second?")
+    assert "Answer 2: “Second? (understood)”" in window.show("1:1", state)
+    assert "Answer 2: “Second? (understood)”" in window.redraw("", state)  # none picked: the newest
+    assert "Answer 1: “First? (understood)”" in window.redraw("0:1", state)
+    assert window.redraw("", WindowState()) == window.redraw("", None)  # nothing asked yet: the empty panel
+    assert window.show("7:1", state)["__type__"] == "update"  # an answer the session never had: left as is
+    evidence, target = window.select_message(state, False, True, SimpleNamespace(index=2))
+    assert target == "1:0" and "Answer 2: “Second? (understood)”" in evidence
+    listed = window.list_chats(state)
+    assert listed["value"] == state.chat_id and [v for _, v in listed["choices"]] == [state.chat_id]
+    after = window.delete_chat(state.chat_id, state)
+    assert after.chat_id is None and state.chat_id is not None  # new turns start a new chat
+    assert window.list_chats(after)["choices"] == []
+    messages, fresh, *_ = window.new_chat()
+    assert fresh == WindowState() and messages["value"] == []
