@@ -226,9 +226,13 @@ def test_cli_collections(tmp_path):
 
     derived = tmp_path / "idx" / "derived"
     assert (derived / "rag_c_moscow").is_dir() and (derived / "rag_c_beijing").is_dir()
+    uploads = Settings.from_env(env).with_(collection="moscow").uploads_dir  # files added in the window
+    uploads.mkdir(parents=True)
+    (uploads / "added.txt").write_text("added in the window", encoding="utf-8")
     r = run_cli("collections", "--delete", "moscow", env_extra=env)
     assert r.returncode == 0 and "deleted collection moscow (14 chunk(s))" in r.stdout, r.stderr
     assert not (derived / "rag_c_moscow").exists() and (derived / "rag_c_beijing").is_dir()
+    assert not uploads.exists() and uploads.parent.is_dir()  # its uploads go; the default's folder stays
     assert "moscow" not in run_cli("collections", env_extra=env).stdout
 
     for args, needle in [(("ask", "--collection", "moscow", SUMMIT), "no collection moscow; `rag collections` lists them"),
