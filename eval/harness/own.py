@@ -152,16 +152,8 @@ def _check_sources(cases: list[Case], engines: dict, default: str) -> None:
         raise BadInput("\n  ".join(errors[:20]) + f"\n  (`rag sources{hint}` lists the documents)")
 
 
-def evaluate(questions: str | Path | None = None, *, collection: str | None = None, feedback: bool = False,
-             answerer: str | None = None, top_k: int | None = None, engine=None, store=None) -> dict:
-    """Run a questions file and/or the stored ratings (`feedback`) and score them: results as
-    `rag eval --questions` writes them to results.json. `collection`: where the file's questions
-    are asked (default: RAG_COLLECTION, else "default") and, with `feedback`, which ratings run
-    (default: all, each in its own collection). BadInput for a bad file, an unknown collection
-    or no cases at all; IndexNotBuilt for an empty collection."""
-    from rag import Chat
-    from rag.settings import Settings
-
+def _load(questions, feedback: bool, collection: str | None, store) -> list[Case]:
+    """The cases of the questions file and, with `feedback`, of the stored ratings."""
     cases: list[Case] = read_cases(questions).cases if questions else []
     if feedback:
         if store is None:
@@ -176,22 +168,28 @@ def evaluate(questions: str | Path | None = None, *, collection: str | None = No
         cases += rated
     if not cases:
         raise BadInput("nothing to evaluate: give --questions FILE and/or --feedback")
-    default = collection or Settings.from_env().collection
+    return cases
+
+
+def _engines(cases: list[Case], default: str, engine) -> tuple[dict, dict[str, int]]:
+    """An engine per collection the cases are asked in, and the cases skipped per collection
+    (ratings of a collection deleted or emptied since: said, not fatal)."""
     engines = {default: _engine_for(default, engine)} if any(c.collection is None for c in cases) else {}
     skipped: dict[str, int] = {}
     for name in dict.fromkeys(c.collection for c in cases if c.collection and c.collection not in engines):
         try:
             engines[name] = _engine_for(name, engine)
-        except (BadInput, IndexNotBuilt) as exc:  # ratings of a collection deleted since, or emptied: said, not fatal
+        except (BadInput, IndexNotBuilt) as exc:
             skipped[name] = sum(c.collection == name for c in cases)
             print(f"rag: skipping {skipped[name]} rating(s) of collection {name}: {exc}", file=sys.stderr)
-    cases = [c for c in cases if (c.collection or default) in engines]
-    if not cases:
-        raise BadInput("nothing left to evaluate: every rating's collection is gone or empty")
-    _check_sources(cases, engines, default)
-    t0 = time.perf_counter()
-    records, verdicts = [], []
-    chat = None
+    return engines, skipped
+
+
+def _ask(cases: list[Case], engines: dict, default: str, answerer, top_k) -> tuple[list, list]:
+    """Every turn of every case asked through the public API: (item, answer) records and verdicts."""
+    from rag import Chat
+
+    records, verdicts, chat = [], [], None
     for case, n, item in progress([(c, n, t) for c in cases for n, t in enumerate(c.turns)], "questions"):
         eng = engines[case.collection or default]
         if n == 0:  # a conversation's turns are asked in one Chat, as follow-ups
@@ -199,17 +197,44 @@ def evaluate(questions: str | Path | None = None, *, collection: str | None = No
         ans = chat.ask(item.question, top_k=top_k) if chat else eng.ask(item.question, answerer=answerer, top_k=top_k)
         records.append((item, ans))
         verdicts.append(verdict(case, n, ans))
-    # The text each passage points into (for PDFs and office files: the extracted text), read
-    # once per document, for the citation checks of eval.metrics.
+    return records, verdicts
+
+
+def _source_texts(records) -> dict[str, str]:
+    """The text each passage points into (for PDFs and office files: the extracted text), read
+    once per document, for the citation checks of eval.metrics."""
     sources: dict[str, str] = {}
     for _, ans in records:
         for p in ans.passages:
             if p.source not in sources and p.path and Path(p.path).is_file():
                 sources[p.source] = Path(p.path).read_text(encoding="utf-8")
-    scorer = SupportJudge(next(iter(engines.values())).embedder)  # the evaluation's own support checker
+    return sources
+
+
+def evaluate(questions: str | Path | None = None, *, collection: str | None = None, feedback: bool = False,
+             answerer: str | None = None, top_k: int | None = None, engine=None, store=None) -> dict:
+    """Run a questions file and/or the stored ratings (`feedback`) and score them: results as
+    `rag eval --questions` writes them to results.json. `collection`: where the file's questions
+    are asked (default: RAG_COLLECTION, else "default") and, with `feedback`, which ratings run
+    (default: all, each in its own collection). BadInput for a bad file, an unknown collection
+    or no cases at all; IndexNotBuilt for an empty collection."""
+    from rag.settings import Settings
+
+    cases = _load(questions, feedback, collection, store)
+    default = collection or Settings.from_env().collection
+    engines, skipped = _engines(cases, default, engine)
+    cases = [c for c in cases if (c.collection or default) in engines]
+    if not cases:
+        raise BadInput("nothing left to evaluate: every rating's collection is gone or empty")
+    _check_sources(cases, engines, default)
+    t0 = time.perf_counter()
+    records, verdicts = _ask(cases, engines, default, answerer, top_k)
+    sources = _source_texts(records)
+    first = next(iter(engines.values()))
+    scorer = SupportJudge(first.embedder)  # the evaluation's own support checker, never the guard's
     results = {"config": {"questions_file": str(questions) if questions else None, "feedback": feedback,
                           "collection": default, "collections": sorted(engines), "skipped": skipped,
-                          "answerer": answerer or next(iter(engines.values())).settings.answerer,
+                          "answerer": answerer or first.settings.answerer,
                           "cases": len(cases), "turns": len(records), "seconds": round(time.perf_counter() - t0, 1)},
                **summary(records, verdicts, sources, scorer)}
     origins = dict.fromkeys(v["made_by"] for v in verdicts)
