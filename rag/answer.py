@@ -7,6 +7,16 @@ from dataclasses import asdict, dataclass, field
 from rag.lexicon import REFUSAL_RE
 
 
+# Where a passage's text came from, beyond its file: "ocr" (read from a scanned page), and a web
+# page's "url", "outlet", "author" and "published" date (rag.ingestion.web). Kept on its chunks.
+ORIGIN_KEYS = ("ocr", "url", "outlet", "author", "published")
+
+
+def origin_of(meta: dict) -> tuple:
+    """A chunk's metadata -> a Passage's origin: the ORIGIN_KEYS it has, as (key, value) pairs."""
+    return tuple((k, meta[k]) for k in ORIGIN_KEYS if meta.get(k))
+
+
 @dataclass(frozen=True)
 class Passage:
     """A retrieved chunk, numbered [n] in retrieval order."""
@@ -22,6 +32,11 @@ class Passage:
     score: float = 0.0
     page: int | None = None  # in a PDF: the page the passage starts on
     title: str = ""  # the title of its document (rag.ingestion.chunking.title_of)
+    origin: tuple = ()  # ("ocr", True) when read from a scan; a web page's url, outlet, author, published
+
+    @property
+    def ocr(self) -> bool:
+        return bool(dict(self.origin).get("ocr"))
 
     @property
     def context(self) -> str:
@@ -45,10 +60,15 @@ class Citation:
     heading: str = ""
     path: str = ""
     page: int | None = None  # in a PDF: the page the passage starts on
+    origin: tuple = ()  # as its Passage's: read by OCR; a web page's url, outlet, author, published
 
     @classmethod
     def of(cls, p: Passage) -> "Citation":
-        return cls(p.number, p.text, p.source, p.start, p.end, p.heading, p.path, p.page)
+        return cls(p.number, p.text, p.source, p.start, p.end, p.heading, p.path, p.page, p.origin)
+
+    @property
+    def ocr(self) -> bool:
+        return bool(dict(self.origin).get("ocr"))
 
 
 @dataclass
@@ -67,12 +87,13 @@ class Answer:
     searched: list[str] = field(default_factory=list)  # the documents (paths) searched, when chosen; empty: all
 
     def to_json(self) -> dict:
-        """Exactly the contract's fields, as `rag ask --json` prints them, and a PDF citation's "page"."""
+        """Exactly the contract's fields, as `rag ask --json` prints them, and where a citation is
+        from beyond them: a PDF's "page", "ocr" for a scan, a web page's "url", "outlet", "published"."""
         return {
             "text": self.text,
             "citations": [
                 {k: v for k, v in asdict(c).items() if k in ("number", "text", "source", "start", "end")}
-                | ({"page": c.page} if c.page is not None else {})
+                | ({"page": c.page} if c.page is not None else {}) | dict(c.origin)
                 for c in self.citations
             ],
             "refused": self.refused,

@@ -112,8 +112,13 @@ def answer_record(a: Answer) -> dict:
 
 
 def _known(cls, entry: dict) -> dict:
+    """The entry's fields that `cls` has (a record from an older or newer version may differ);
+    an origin's pairs, which JSON turned into lists, as tuples again."""
     names = {f.name for f in fields(cls)}
-    return {k: v for k, v in entry.items() if k in names}
+    out = {k: v for k, v in entry.items() if k in names}
+    if "origin" in out:
+        out["origin"] = tuple(tuple(pair) for pair in out["origin"])
+    return out
 
 
 def answer_from_record(record: dict) -> Answer:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 from functools import cache
 
-from rag.answer import Passage
+from rag.answer import Passage, origin_of
 from rag.index.derived import Derived, Snapshot
 from rag.index.store import Store
 from rag.ingestion.embedding import as_llama_embedding
@@ -108,5 +108,5 @@ class _Pinned:
             m = nws.node.metadata
             passages.append(Passage(i, nws.node.node_id, nws.node.get_content(), m["source"], m.get("text_path") or m["path"],
                                     m.get("heading", ""), int(m["start"]), int(m["end"]), float(nws.score or 0.0),
-                                    m.get("page"), m.get("title", "")))
+                                    m.get("page"), m.get("title", ""), origin_of(m)))
         return passages

@@ -7,7 +7,8 @@ import pytest
 
 from rag.ingestion.chunking import chunk, sections
 from rag.ingestion.documents import load
-from rag.ingestion.parsers import html_text, join_pages, reflow
+from rag.ingestion.parsers import html_text
+from rag.ingestion.pdf import join_pages, reflow
 from tests.conftest import make_pdf
 
 DATA = Path(__file__).parent / "data"
@@ -68,7 +69,7 @@ def test_pdf_lines_are_reflowed_and_hyphenation_joined(tmp_path):
             "ined each spring before shearing. Llamas are larger and often work as guard animals for\n"
             "herds of sheep, with a well-known temper.\n"
             "Both need a dry shelter and fresh water every day.\n")
-    assert reflow(page) == [
+    assert reflow(page.split("\n")) == [
         "Camelid care",
         "Alpacas are smaller than llamas and are kept mainly for their fine fleece, which is examined each "
         "spring before shearing. Llamas are larger and often work as guard animals for herds of sheep, "

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from rag.answer import ORIGIN_KEYS
 from rag.errors import BackendUnavailable, BadInput, IndexNotBuilt, RagError
 from rag.ingestion.chunking import Chunk, chunk
 from rag.ingestion.documents import SourceDoc
@@ -28,7 +29,7 @@ from rag.settings import DEFAULT_COLLECTION, Settings, collection_of
 EMBED_BATCH = 64
 PAGE = 5000  # rows per read: one get() of every row fails in Chroma at about 50,000 chunks
 # Metadata the embedding and the LLM do not see (the heading stays visible).
-HIDDEN_KEYS = ["source", "path", "text_path", "start", "end", "doc_hash", "doc_chunks", "page"]
+HIDDEN_KEYS = ["source", "path", "text_path", "start", "end", "doc_hash", "doc_chunks", "page", *ORIGIN_KEYS]
 
 
 @dataclass

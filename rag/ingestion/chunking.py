@@ -16,6 +16,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rag.answer import ORIGIN_KEYS
 from rag.ingestion.documents import SourceDoc
 
 MAX_HEADING_WORDS = 20
@@ -37,10 +38,12 @@ class Chunk:
     doc_hash: str
     page: int | None = None  # a PDF's page the chunk starts on
     title: str = ""  # the document's title (title_of): what every chunk of it is about
+    origin: tuple = ()  # where its text came from: ("ocr", True) for a scan; a web page's url, outlet, published
 
     def metadata(self) -> dict:
         meta = {"source": self.source, "path": self.path, "text_path": self.text_path, "heading": self.heading,
-                "start": self.start, "end": self.end, "doc_hash": self.doc_hash, "title": self.title}
+                "start": self.start, "end": self.end, "doc_hash": self.doc_hash, "title": self.title,
+                **dict(self.origin)}
         return meta if self.page is None else meta | {"page": self.page}
 
 
@@ -135,10 +138,13 @@ def _splitter(chunk_size: int, chunk_overlap: int, paragraph_separator: str = "\
 
 
 def title_of(doc: SourceDoc) -> str:
-    """The document's title: its first line when that is a heading ("# Heron 2.4 release notes",
-    a short line standing alone), else its file name in words ("timetable-harbour-bus.csv" ->
-    "timetable harbour bus"). It travels with every chunk, for retrieval and as context: "the
-    rent" in section 3 of a lease is the rent of the flat its title names."""
+    """The document's title: a web page's own (its metadata), else its first line when that is a
+    heading ("# Heron 2.4 release notes", a short line standing alone), else its file name in
+    words ("timetable-harbour-bus.csv" -> "timetable harbour bus"). It travels with every chunk,
+    for retrieval and as context: "the rent" in section 3 of a lease is the rent of the flat its
+    title names."""
+    if doc.meta.get("title"):
+        return doc.meta["title"]
     first = next((line.strip() for line in doc.text.splitlines() if line.strip()), "")
     if first.startswith("#") or (_is_heading(first) and len(first) <= 200):
         return first.lstrip("#").strip()
@@ -154,6 +160,7 @@ def chunk(doc: SourceDoc, chunk_size: int = 200, chunk_overlap: int = 40) -> lis
     splitter = _splitter(chunk_size, chunk_overlap, *(["\n"] if suffix in ROW_SUFFIXES else []))
     digest = doc.digest
     title = title_of(doc)
+    web = tuple((k, str(doc.meta[k])) for k in ORIGIN_KEYS[1:] if doc.meta.get(k))  # a web page's
     chunks: list[Chunk] = []
     for sec in sections(doc.text, markdown=suffix in MARKDOWN_SUFFIXES):
         body = doc.text[sec.start : sec.end]
@@ -171,8 +178,9 @@ def chunk(doc: SourceDoc, chunk_size: int = 200, chunk_overlap: int = 40) -> lis
             end = start + len(piece)
             assert doc.text[start:end] == piece
             path = str(doc.path)
+            page = bisect_right(doc.pages, start) if doc.pages else None
+            origin = web + ((("ocr", True),) if page is not None and page in doc.ocr_pages else ())
             chunks.append(Chunk(chunk_id(path, start, piece), piece, doc.name, path, str(doc.text_path or doc.path),
-                                sec.heading, start, end, digest, bisect_right(doc.pages, start) if doc.pages else None,
-                                title))
+                                sec.heading, start, end, digest, page, title, origin))
             cursor = at + 1
     return chunks

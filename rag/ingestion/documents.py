@@ -16,7 +16,7 @@ import codecs
 import hashlib
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -36,6 +36,13 @@ class SourceDoc:
     text: str
     text_path: Path | None = None  # where `text` is stored, when it was extracted
     pages: tuple[int, ...] = ()  # a PDF's: where page n starts in `text`, at index n - 1
+    layout: object | None = field(default=None, compare=False)  # a PDF's: where its words sit on the pages (rag.ingestion.layout.Layout)
+    meta: dict = field(default_factory=dict, compare=False)  # a web page's: url, title, outlet, author, published
+
+    @property
+    def ocr_pages(self) -> tuple[int, ...]:
+        """The pages read by OCR (a scan has no text layer)."""
+        return tuple(self.layout.ocr_pages) if self.layout is not None else ()
 
     @property
     def name(self) -> str:
@@ -136,9 +143,10 @@ def read(path: Path, extract_dir: Path | None = None) -> SourceDoc:
     if suffix == ".pdf":
         if not raw.startswith(b"%PDF"):
             raise BadInput(f"{path} is not a PDF file")
-        from rag.ingestion.parsers import pdf_pages
+        from rag.ingestion.pdf import pdf_pages
 
-        return _extracted(path, *pdf_pages(path), extract_dir=extract_dir)
+        text, pages, layout = pdf_pages(path)
+        return _extracted(path, text, pages, extract_dir=extract_dir, layout=layout)
     if suffix in ZIPPED:
         return _extracted(path, document_text(path, raw), extract_dir=extract_dir)
     if b"\x00" in raw[:65536]:
@@ -161,17 +169,21 @@ def read(path: Path, extract_dir: Path | None = None) -> SourceDoc:
     return SourceDoc(path=path, text=text)
 
 
-def _extracted(path: Path, text: str, pages: tuple[int, ...] = (), *, extract_dir: Path | None) -> SourceDoc:
-    """Save extracted text where citations can point (data folder/extracted/)."""
+def _extracted(path: Path, text: str, pages: tuple[int, ...] = (), *, extract_dir: Path | None,
+               layout=None, meta: dict | None = None) -> SourceDoc:
+    """Save extracted text where citations can point (data folder/extracted/), and a PDF's layout beside it."""
+    meta = meta or {}
     if extract_dir is None:
-        return SourceDoc(path=path, text=text, pages=pages)
+        return SourceDoc(path=path, text=text, pages=pages, layout=layout, meta=meta)
     extract_dir = extract_dir.resolve()  # citations name it from any working folder
     extract_dir.mkdir(parents=True, exist_ok=True)
     tag = hashlib.sha256(str(path).encode("utf-8")).hexdigest()[:10]
     target = extract_dir / f"{path.stem[:60]}-{tag}.txt"
     with open(target, "w", encoding="utf-8", newline="") as fh:
         fh.write(text)
-    return SourceDoc(path=path, text=text, text_path=target, pages=pages)
+    if layout is not None:
+        layout.save(target)
+    return SourceDoc(path=path, text=text, text_path=target, pages=pages, layout=layout, meta=meta)
 
 
 def load(paths: list[str | Path], extract_dir: Path | None = None,

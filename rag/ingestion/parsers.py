@@ -1,13 +1,11 @@
-"""Text out of HTML and PDF files, with well-kept parsers (BeautifulSoup, pypdf).
+"""Text out of HTML files, with a well-kept parser (BeautifulSoup). PDF files: rag/ingestion/pdf.py.
 
 The result reads like the page: inline markup is joined as written (no space
 is added between `<code>python2.</code><em>Y</em>`), block elements become
 paragraphs, list items and table rows lines of one paragraph, `<pre>` text is
 indented four spaces, headings stand on lines of their own as Markdown `#`
 lines (the chunker reads the result as Markdown to find sections), and
-navigation, scripts, styles and Sphinx's "¶" permalinks are dropped. PDF text
-has words hyphenated at line ends joined and soft line breaks reflowed, and
-where each page starts in it is kept (citations name their page).
+navigation, scripts, styles and Sphinx's "¶" permalinks are dropped.
 
 Offsets of citations into such documents refer to this extracted text, which
 ingestion saves beside the index (Citation.path names that file).
@@ -16,7 +14,6 @@ ingestion saves beside the index (Citation.path names that file).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from rag.errors import BadInput
 
@@ -141,81 +138,3 @@ def html_text(raw: bytes, name: str) -> str:
     if not text.strip():
         raise BadInput(f"{name} has no text")
     return text + "\n"
-
-
-def reflow(page: str) -> list[str]:
-    """One page of PDF text as paragraphs: a word hyphenated at a line end is joined,
-    other line breaks inside a paragraph become spaces. A paragraph ends at a blank
-    line, after a short line (the last line of a paragraph, or a heading), or before
-    a bullet."""
-    lines = [_line(x) for x in page.split("\n")]
-    lengths = sorted(len(x) for x in lines if x)
-    width = lengths[int(len(lengths) * 0.75)] if lengths else 0
-    paragraphs: list[str] = []
-    current = ""
-    prev = ""
-    for line in lines:
-        if not line:
-            paragraphs.append(current)
-            current = prev = ""
-            continue
-        if not current:
-            current = line
-        elif re.search(r"[^\W\d_]-$", current) and line[0].islower():
-            current = current[:-1] + line  # "exam-" + "ple"
-        elif (len(prev) < 0.6 * width or re.match(r"[•▪◦*–-]\s|\d+[.)]\s", line)
-              or (prev[-1] in ".!?:" and len(prev) < 0.85 * width and not line[0].islower())):
-            paragraphs.append(current)
-            current = line
-        else:
-            current += " " + line
-        prev = line
-    paragraphs.append(current)
-    return [p for p in paragraphs if p]
-
-
-def join_pages(pages: list[list[str]], marks: list[tuple[int, int]] | None = None) -> list[str]:
-    """Paragraphs of all pages; one that runs on to the next page is joined. `marks`, when
-    given, receives where each page's text starts: (paragraph index, offset in that paragraph)."""
-    out: list[str] = []
-    for paragraphs in pages:
-        mark = (len(out), 0)  # an empty page starts where the next one does
-        for i, para in enumerate(paragraphs):
-            if i == 0 and out and para[0].islower():
-                if re.search(r"[^\W\d_]-$", out[-1]):
-                    mark = (len(out) - 1, len(out[-1]) - 1)
-                    out[-1] = out[-1][:-1] + para
-                    continue
-                if out[-1][-1] not in ".!?:":
-                    mark = (len(out) - 1, len(out[-1]) + 1)
-                    out[-1] += " " + para
-                    continue
-            out.append(para)
-        if marks is not None:
-            marks.append(mark)
-    return out
-
-
-def pdf_pages(path: Path) -> tuple[str, tuple[int, ...]]:
-    """The PDF's text and the offset in it where each page starts (page n at index n - 1)."""
-    from pypdf import PasswordType, PdfReader
-    from pypdf.errors import DependencyError, PdfReadError
-
-    encrypted = f"{path.name} is encrypted; decrypt it first"
-    try:
-        reader = PdfReader(str(path))
-        if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:  # "" opens owner-only locks
-            raise BadInput(encrypted)
-        pages = [(page.extract_text() or "") for page in reader.pages]
-    except DependencyError:  # an AES lock, which pypdf opens only with `cryptography` installed
-        raise BadInput(encrypted) from None
-    except (PdfReadError, ValueError, KeyError, OSError) as exc:
-        raise BadInput(f"{path.name} is not a readable PDF ({type(exc).__name__})") from None
-    marks: list[tuple[int, int]] = []
-    paragraphs = join_pages([reflow(page) for page in pages], marks)
-    if not paragraphs:
-        raise BadInput(f"{path.name} has no extractable text (a scanned PDF needs OCR first)")
-    at = [0]
-    for para in paragraphs:
-        at.append(at[-1] + len(para) + 2)  # paragraphs are joined by a blank line
-    return "\n\n".join(paragraphs) + "\n", tuple(at[i] + offset for i, offset in marks)
