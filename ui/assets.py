@@ -21,6 +21,12 @@ mark.support { background: #fde68a; }
 .ev-context { max-height: 260px; overflow-y: auto; white-space: pre-wrap; font-size: .85em; border: 1px solid #e5e7eb;
   border-radius: 6px; padding: .5em; background: #f9fafb; }
 mark.in-context { background: #bfdbfe; }
+.pdf-view { max-height: 560px; overflow-y: auto; border: 1px solid #e5e7eb; border-radius: 6px; background: #f3f4f6; }
+.pdf-page { position: relative; }
+.pdf-page img { display: block; width: 100%; height: auto; }
+.pdf-mark { position: absolute; background: rgba(250, 204, 21, .35); outline: 2px solid #d97706; border-radius: 2px;
+  pointer-events: none; }
+.ev-url { font-family: monospace; font-size: .9em; }
 """
 
 # Citation chips live inside chat messages; a click writes "turn:n" into a hidden
@@ -50,6 +56,10 @@ SCROLL_JS = """
     const mark = document.querySelector('.ev-context mark.in-context');
     const box = document.querySelector('.ev-context');
     if (mark && box) box.scrollTop = mark.offsetTop - box.offsetTop - 20;
+    const view = document.querySelector('.pdf-view');
+    const img = view && view.querySelector('img');
+    const toMark = () => { const m = view.querySelector('.pdf-mark'); if (m) view.scrollTop = Math.max(0, m.offsetTop - 40); };
+    if (img) { if (img.complete) toMark(); else img.addEventListener('load', toMark, {once: true}); }
   }, 100);
 }
 """

@@ -14,8 +14,9 @@ from html import escape
 from pathlib import Path
 
 from rag.answer import Answer
-from rag.text import split_claims
-from rag.text import content_terms, sentence_spans
+from rag.text import content_terms, sentence_spans, split_claims
+
+from .pages import page_view
 
 
 # Characters that Markdown (which the Chatbot renders) or HTML would act on, written as numeric
@@ -132,6 +133,19 @@ def scope_html(answer: Answer, collection: str | None = None, documents: int | N
     return f'<div class="rag-note ev-scope">{what}</div>'
 
 
+def origin_html(c) -> str:
+    """Where a citation's text came from beyond its file: a scan read by OCR; a web page's outlet,
+    author, date and address (shown as text, never fetched by the window)."""
+    o = dict(c.origin)
+    parts = ["read by OCR"] if o.get("ocr") else []
+    parts += [escape(str(o[k])) for k in ("outlet", "author") if o.get(k)]
+    if o.get("published"):
+        parts.append(f"published {escape(str(o['published']))}")
+    if o.get("url"):
+        parts.append(f'<span class="ev-url">{escape(str(o["url"]))}</span>')
+    return "".join(f" · {p}" for p in parts)
+
+
 def evidence_html(answer: Answer | None, turn: int, active: int | None = None,
                   show_scores: bool = False, show_removed: bool = True,
                   collection: str | None = None, documents: int | None = None) -> str:
@@ -145,13 +159,14 @@ def evidence_html(answer: Answer | None, turn: int, active: int | None = None,
             claims_by_n.setdefault(n, []).append(sentence.rstrip())
     head = f'<div class="rag-q">Answer {turn + 1}: “{escape(answer.question)}”</div>' + scope_html(answer, collection, documents)
     cards = []
+    support = {}
     for c in answer.citations:
-        spans = _support_spans(c.text, claims_by_n.get(c.number, []))
+        spans = support[c.number] = _support_spans(c.text, claims_by_n.get(c.number, []))
         cls = "ev-card active" if c.number == active else "ev-card"
         cards.append(
             f'<div class="{cls}" id="ev-{turn}-{c.number}"><div class="ev-head"><span class="cite-chip static">{c.number}</span> '
             f'{escape(c.source)}' + (f' · page {c.page}' if c.page is not None else "") + f' · chars {c.start}–{c.end}'
-            + (f' · <i>{escape(c.heading)}</i>' if c.heading else "")
+            + (f' · <i>{escape(c.heading)}</i>' if c.heading else "") + origin_html(c)
             + f'</div><div class="ev-text">{_marked(c.text, spans, "support")}</div></div>')
     if answer.refused:
         cards.append('<div class="ev-card refusal">No passage answers this question, so nothing is cited. '
@@ -171,7 +186,11 @@ def evidence_html(answer: Answer | None, turn: int, active: int | None = None,
     target = next((c for c in answer.citations if c.number == active), answer.citations[0] if answer.citations else None)
     if target is not None:
         doc = document_text(target.path) if target.path else None
-        if doc is not None and doc[target.start:target.end] == target.text:
+        spans = [(target.start + s, target.start + e) for s, e in support.get(target.number, [])]
+        page = page_view(target, doc, spans) if doc is not None and doc[target.start:target.end] == target.text else ""
+        if page:  # a PDF: the page itself, the cited sentence marked on it
+            context = page
+        elif doc is not None and doc[target.start:target.end] == target.text:
             context = (f'<div class="ev-context-title">[{target.number}] in its document, {escape(target.source)}</div>'
                        f'<div class="ev-context">{escape(doc[:target.start])}<mark class="passage in-context">'
                        f'{escape(doc[target.start:target.end])}</mark>{escape(doc[target.end:])}</div>')

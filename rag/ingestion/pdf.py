@@ -24,7 +24,7 @@ from rag.errors import BadInput
 from rag.ingestion.layout import Layout
 
 LINE_TOLERANCE = 3.0  # points: words whose tops differ by less are on one line
-OCR_SCALE = 3.0  # pixels per point for OCR: small print needs ~200 dpi
+OCR_SCALE = 2.0  # pixels per point for OCR (144 dpi); RapidOCR scales larger images down to 2000 px anyway
 MIN_OCR_SCORE = 0.5  # OCR lines read with less confidence are dropped
 
 
