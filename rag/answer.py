@@ -40,8 +40,13 @@ class Passage:
 
     @property
     def context(self) -> str:
-        """Its title and heading, as a line ("Heron 2.4 release notes › Breaking changes"), or ""."""
-        return " › ".join(dict.fromkeys(x for x in (self.title, self.heading) if x))
+        """Its title and heading, as a line ("Heron 2.4 release notes › Breaking changes"), or "";
+        a web page's title with its outlet and date ("Bridge to close (Harbour Gazette, 2024-05-15)"),
+        so that an answer may say as of when."""
+        o = dict(self.origin)
+        dated = ", ".join(str(o[k]) for k in ("outlet", "published") if o.get(k))
+        title = f"{self.title} ({dated})" if dated and self.title else self.title
+        return " › ".join(dict.fromkeys(x for x in (title, self.heading) if x))
 
     @property
     def evidence(self) -> str:

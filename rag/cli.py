@@ -26,7 +26,12 @@ def _where(c) -> str:
         at += f" in the extracted text of {c.source} ({os.path.abspath(c.path)})"
     else:
         at = f"{c.source}, {at}"
-    return at + (f", page {c.page}" if c.page is not None else "") + (f", “{c.heading}”" if c.heading else "")
+    at += (f", page {c.page}" if c.page is not None else "") + (f", “{c.heading}”" if c.heading else "")
+    o = dict(c.origin)
+    if o.get("ocr"):
+        at += ", read by OCR from a scanned page"
+    web = ", ".join(str(o[k]) for k in ("outlet", "published") if o.get(k))
+    return at + (f"; {web}" if web else "") + (f" <{o['url']}>" if o.get("url") else "")
 
 
 def notice_wanted(notice: str, data_dir, verbose: bool) -> bool:
@@ -330,8 +335,15 @@ def cmd_ingest(args) -> int:
         skipped.append(path)
         print(skipped_line(path, reason), file=sys.stderr, flush=True)
 
-    # every file read before any write; a bad one is skipped (said on stderr), the others go in
-    docs = load(args.paths, Path(settings.data_dir) / "extracted", on_skip=skip)
+    from rag.ingestion.web import is_link, read_link
+
+    links = [p for p in args.paths if is_link(p)]
+    files = [p for p in args.paths if not is_link(p)]
+    # every link fetched and every file read before any write: a link or file named that cannot be
+    # read stops here; a bad file found in a folder is skipped (said on stderr), the others go in
+    docs = [read_link(url, settings.data_dir) for url in links]
+    if files:
+        docs += load(files, Path(settings.data_dir) / "extracted", on_skip=skip)
     store = open_store(settings, create=True)  # --collection NAME: made here if new
     report = store.sync(docs, progress=tqdm_progress("embedding"))
     pruned = store.prune()
@@ -344,14 +356,43 @@ def cmd_ingest(args) -> int:
     return 1 if skipped else 0
 
 
+def _sync_links(args, settings) -> int:
+    """`rag sync --links SOURCE`: every page a list of links or a feed names, fetched and added or
+    brought up to date; a link that fails is said and skipped (exit 1)."""
+    from rag.index.store import open_store
+    from rag.ingestion.web import links_in, read_link
+    from rag.progress import tqdm_progress
+
+    docs, failed = [], 0
+    for url in links_in(args.links):
+        try:
+            docs.append(read_link(url, settings.data_dir))
+        except BadInput as exc:
+            failed += 1
+            print(f"skipped {url}: {exc}", file=sys.stderr, flush=True)
+    if not docs:
+        raise BadInput(f"none of the links in {args.links} could be read")
+    store = open_store(settings, create=True)
+    report = store.sync(docs, progress=tqdm_progress("embedding"))
+    print(f"{len(docs)} page(s) from {args.links}: {report}; index holds {store.count()} chunk(s) in {_in(settings)}")
+    return 1 if failed else 0
+
+
 def cmd_sync(args) -> int:
     """Keep a collection in line with a folder: one pass, then (--watch) one per batch of changes.
-    Exit 1 when a file could not be read (skipped, warned about), 2 for a missing folder."""
+    Exit 1 when a file could not be read (skipped, warned about), 2 for a missing folder. With
+    --links: the pages of a list of links or a feed instead."""
     from rag.index.folder_sync import folder, sync_folder, watch
     from rag.index.store import open_store
     from rag.progress import tqdm_progress
 
     settings = _settings(args)
+    if args.links:
+        if args.folder or args.watch:
+            raise BadInput("--links takes the place of DIR, and is not watched")
+        return _sync_links(args, settings)
+    if not args.folder:
+        raise BadInput("give a folder to keep in line (rag sync DIR), or --links FILE|FEED_URL")
     root = folder(args.folder)  # before the index is opened
     store = open_store(settings, create=True)  # --collection NAME: made here if new
     extract_dir = Path(settings.data_dir) / "extracted"
@@ -562,19 +603,23 @@ def _question_commands(sub) -> None:
 def _index_commands(sub) -> None:
     """ingest, sync, sources, remove, collections."""
     formats = ".txt, .md, .html, .pdf, .docx, .pptx, .xlsx, .csv, .epub, .odt and any other UTF-8 text file"
-    sp = sub.add_parser("ingest", help=f"add or update files and folders in the index ({formats})",
-                        description=f"Add or update files and folders in the index: {formats}. A file that "
-                                    "found in a folder that cannot be read is skipped and said, the others are indexed (exit 1); a "
-                                    "file named that cannot be read stops the ingest before any write. Links "
-                                    "out of a folder are not followed.")
-    sp.add_argument("paths", nargs="+", metavar="PATH")
+    sp = sub.add_parser("ingest", help=f"add or update files, folders and web pages in the index ({formats})",
+                        description=f"Add or update files, folders and web pages (http(s) links: the main text, "
+                                    f"title, outlet and date) in the index: {formats}. A file found in a folder "
+                                    "that cannot be read is skipped and said, the others are indexed (exit 1); a "
+                                    "file or link named that cannot be read stops the ingest before any write. "
+                                    "Symbolic links out of a folder are not followed.")
+    sp.add_argument("paths", nargs="+", metavar="PATH|URL", help="files, folders, or http(s) links to web pages")
     _collection_opt(sp, "the collection to add them to, made if new")
     sp.set_defaults(func=cmd_ingest)
 
     sp = sub.add_parser("sync", help="keep a collection in line with a folder: add, update and remove its files",
                         description="Index the folder's new and changed files and drop those deleted from it; "
                                     "files indexed from elsewhere are left alone. Exit 1 when a file was skipped.")
-    sp.add_argument("folder", metavar="DIR")
+    sp.add_argument("folder", metavar="DIR", nargs="?", default=None)
+    sp.add_argument("--links", metavar="FILE|FEED_URL", default=None,
+                    help="instead of a folder: fetch and index the pages a list of links (one a line) or an "
+                         "RSS/Atom feed names, adding new ones and refreshing those indexed before")
     _collection_opt(sp, "the collection to keep in line, made if new")
     sp.add_argument("--watch", action="store_true", help="keep watching and sync after each batch of changes")
     sp.add_argument("--stop-after", type=float, default=None, help=argparse.SUPPRESS)  # tests: end --watch after S s

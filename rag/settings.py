@@ -142,6 +142,7 @@ class Settings:
     ui_username: str | None = None
     ui_password: str | None = field(default=None, repr=False)
     ui_port: int = 7860
+    allow_private_links: bool = False  # a window served to others may fetch loopback/private addresses
 
     def __post_init__(self) -> None:
         collection_name(self.collection)
@@ -177,6 +178,7 @@ class Settings:
             ui_username=env.get("RAG_UI_USERNAME", "").strip() or None,
             ui_password=env.get("RAG_UI_PASSWORD", "") or None,
             ui_port=_int(env, "RAG_UI_PORT", 7860, 1, 65535),
+            allow_private_links=env.get("RAG_ALLOW_PRIVATE_LINKS", "").strip().lower() in ("1", "true", "yes"),
             collection=collection_name(env.get("RAG_COLLECTION", "").strip() or DEFAULT_COLLECTION, "RAG_COLLECTION"),
         )
 

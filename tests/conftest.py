@@ -203,3 +203,12 @@ def seed_and(folder, texts: dict[str, str]):
     for name, text in {"article.txt": SEED.read_text(encoding="utf-8"), **texts}.items():
         (folder / name).write_text(text, encoding="utf-8")
     return folder
+
+
+def free_closed_port() -> int:
+    """A 127.0.0.1 port nothing listens on (bound, then released)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

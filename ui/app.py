@@ -30,8 +30,9 @@ from .window import Window
 PRIVATE = {"api_visibility": "private"}  # the window's own events: not part of the REST API
 
 
-def build_app(engine=None) -> gr.Blocks:
-    window = Window(engine)
+def build_app(engine=None, public: bool = False) -> gr.Blocks:
+    """`public`: the window is served to others (not on loopback, or behind a login)."""
+    window = Window(engine, public=public)
     # delete_cache: Gradio's copies of uploads and exports older than an hour go, hourly
     with gr.Blocks(title="rag — grounded answers", delete_cache=(3600, 3600)) as app:
         c = _header(window.settings)
@@ -108,6 +109,10 @@ def _documents_tab(c: SimpleNamespace) -> None:
                        label=f"Add documents: {', '.join(UPLOAD_SUFFIXES)} (up to {MAX_UPLOAD_BYTES // 2**20} MiB each)",
                        elem_id="upload")
     c.add_btn = gr.Button("Add to index", variant="primary", elem_id="add-docs")
+    with gr.Row(equal_height=True):
+        c.link = gr.Textbox(label="Add a link (a web page: its main text, title, outlet and date)", scale=5,
+                            placeholder="https://…", elem_id="link", max_length=2000)
+        c.add_link = gr.Button("Add link", scale=1, elem_id="add-link")
     c.status = gr.Markdown(elem_id="doc-status")
     c.choice = gr.Dropdown(label="Indexed file", choices=[], elem_id="doc-choice")
     c.remove_btn = gr.Button("Remove from index", variant="stop")
@@ -144,6 +149,9 @@ def _wire(app: gr.Blocks, c: SimpleNamespace, w: Window) -> None:
     c.docs_tab.select(w.document_views, c.collection, views, **PRIVATE)
     c.add_btn.click(w.add_files, [c.upload, c.collection], [c.status, c.table, c.choice, c.upload, c.chosen, c.collection],
                     **PRIVATE).then(w.try_examples, c.collection, c.examples, **PRIVATE)
+    for link_event in (c.add_link.click, c.link.submit):
+        link_event(w.add_link, [c.link, c.collection], [c.status, c.table, c.choice, c.link, c.chosen, c.collection],
+                   **PRIVATE)
     c.remove_btn.click(w.remove_file, [c.choice, c.collection], [c.status, *views], **PRIVATE).then(
         w.try_examples, c.collection, c.examples, **PRIVATE)
 
@@ -166,10 +174,25 @@ def launch_options(settings) -> dict:
     return {"css": CSS, "head": HEAD, "auth": auth, "share": False, "quiet": True, "max_file_size": MAX_UPLOAD_BYTES}
 
 
+def served_to_others(host: str, auth) -> bool:
+    """A window others can reach: bound to an address other than loopback, or behind a login."""
+    import ipaddress
+
+    if auth:
+        return True
+    if host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True  # a host name: whoever it names may reach the window
+
+
 def launch(host: str = "127.0.0.1", port: int = 7860, engine=None, block: bool = True):
     from rag.settings import Settings
 
     settings = engine.settings if engine is not None else Settings.from_env()
-    app = build_app(engine)
-    app.launch(server_name=host, server_port=port, prevent_thread_lock=not block, **launch_options(settings))
+    options = launch_options(settings)
+    app = build_app(engine, public=served_to_others(host, options["auth"]))
+    app.launch(server_name=host, server_port=port, prevent_thread_lock=not block, **options)
     return app

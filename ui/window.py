@@ -87,8 +87,10 @@ def _copy(state: WindowState | None) -> WindowState:
 class Window:
     """The window's event handlers over one engine (None: the default engine, built on first use)."""
 
-    def __init__(self, engine=None, settings=None) -> None:
+    def __init__(self, engine=None, settings=None, public: bool = False) -> None:
         self._engine = engine
+        # served to others (a host other than loopback, or a login): links to private addresses refused
+        self.public = public
         if settings is None:
             from rag.settings import Settings
 
@@ -205,6 +207,33 @@ class Window:
             names = gr.skip()
         added = f"Added {len(docs)} file(s) to collection {escape(eng.settings.collection)}: {report}."
         return (f"{added} ⚠ {escape(skipped)}" if bad else added), table, choice, None, chosen, names
+
+    def add_link(self, url, collection, progress=gr.Progress()):
+        """Fetch a web page and index its main text, with its title, outlet and date. When the
+        window is served to others, a link to a private, loopback or link-local address is refused
+        (unless RAG_ALLOW_PRIVATE_LINKS). Outputs: status, table, file to remove, link box,
+        documents to search, collections."""
+        from rag.ingestion.web import read_link
+
+        url = (url or "").strip()
+        if not url:
+            return refuse("Paste a link to a web page first (http:// or https://).", 6, status="")
+        try:
+            eng = self.scoped(collection, create=True)
+            progress(0.1, desc="fetching")
+            doc = read_link(url, eng.settings.data_dir,
+                            allow_private=not self.public or self.settings.allow_private_links)
+            report = eng.store.sync([doc], progress=lambda d, t: progress(d / max(t, 1), desc="embedding"))
+        except RagError as exc:
+            return refuse(str(exc), 6, status="")
+        table, choice, chosen = self.document_views(collection)
+        try:
+            names = gr.update(choices=self.collection_names(eng.settings.collection))
+        except RagError:
+            names = gr.skip()
+        dated = ", ".join(doc.meta[k] for k in ("outlet", "published") if doc.meta.get(k))
+        added = f"Added “{escape(doc.meta.get('title', url))}” ({escape(dated)}): {report}."
+        return added, table, choice, "", chosen, names
 
     def remove_file(self, path, collection):
         """Outputs: status, table, file to remove, documents to search."""
