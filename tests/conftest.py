@@ -154,7 +154,7 @@ def make_table_pdf(path, intro: list[str], header: list[str], rows: list[list[st
     from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
     widths = widths or [150] * len(header)
-    ops = [f"BT /F1 11 Tf 14 TL 72 720 Td " + " ".join(f"({x}) Tj T*" for x in intro) + " ET"]
+    ops = ["BT /F1 11 Tf 14 TL 72 720 Td " + " ".join(f"({x}) Tj T*" for x in intro) + " ET"]
     top, height = 690 - 14 * len(intro), 20
     table = [header, *rows]
     right = 72 + sum(widths)

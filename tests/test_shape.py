@@ -6,7 +6,6 @@ score with the guard; no function in rag/ or ui/ longer than 80 lines."""
 from __future__ import annotations
 
 import ast
-from collections import defaultdict
 
 from tests.conftest import ROOT
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,8 +41,9 @@ def server(tmp_path_factory):
     app.close()
 
 
-@pytest.fixture(scope="module")
-def page(server):
+@contextmanager
+def window_page(url: str, height: int = 1000):
+    """Headless Chromium showing the window at `url`, once its question box is there."""
     if not Path(CHROMIUM).exists():
         pytest.fail("Chromium is needed for the browser tests: apt-get install chromium")
     from playwright.sync_api import sync_playwright
@@ -49,11 +51,17 @@ def page(server):
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
-        pg.goto(server[0])
+        pg = browser.new_page(viewport={"width": 1400, "height": height})
+        pg.goto(url)
         pg.wait_for_selector("#question textarea", timeout=60000)
         yield pg
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    with window_page(server[0]) as pg:
+        yield pg
 
 
 def ask(page, question: str) -> None:

@@ -16,7 +16,7 @@ from rag.ingestion.layout import Layout
 from rag.llm.local_server import free_port
 from rag.settings import Settings
 from tests.conftest import ROOT, make_pdf, make_scan_pdf
-from tests.test_ui_browser import BROWSER_ARGS, CHROMIUM, SHOTS, ask, last_bot_html
+from tests.test_ui_browser import SHOTS, ask, last_bot_html, window_page
 
 pytestmark = pytest.mark.integration
 DOCS = ROOT / "docs"
@@ -41,18 +41,8 @@ def window(tmp_path_factory):
     engine.store.sync(load([report, scan], tmp / "data" / "extracted"))
     port = free_port()
     app = launch(port=port, engine=engine, block=False)
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is needed for the browser tests: apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1100})
-        page.goto(f"http://127.0.0.1:{port}/")
-        page.wait_for_selector("#question textarea", timeout=60000)
+    with window_page(f"http://127.0.0.1:{port}/", height=1100) as page:
         yield SimpleNamespace(page=page, extracted=tmp / "data" / "extracted")
-        browser.close()
     app.close()
 
 
