@@ -102,3 +102,19 @@ def test_the_everyday_suite_gives_both_sides_the_same_text(tmp_path):
     sample = spread(items, 10)
     assert len(sample) == 10 and sample[0] == items[0] and len({i.id for i in sample}) == 10
     assert spread(items, None) == items
+
+
+def test_replay_guard_streams_recorded_drafts_through_the_guard_again():
+    """python -m eval.benchmarks.replay_guard on a small recorded run: a supported draft is kept,
+    an invented one removed (no model needed)."""
+    from eval.benchmarks.replay_guard import replay
+    from eval.harness import golden
+
+    first = golden.questions("dev")[0]  # "Where did Putin and Xi meet?"
+    results = {"config": {"split": "dev", "suite": "article"},
+               "items": [{"id": first.id, "question": first.question, "answerable": True,
+                          "ours": {"draft": "Putin and Xi met in Beijing [1]. They signed a treaty on Mars [1]."}}]}
+    out = replay(results, {"shipped": None})
+    assert out["replayed"] == 1
+    [(answer, removed)] = [(v["answer"], v["unsupported"]) for v in out["shipped"]["items"].values()]
+    assert "Beijing" in answer and "Mars" not in answer and any("Mars" in s for s in removed)

@@ -56,7 +56,7 @@ def replay(results: dict, models: dict[str, dict | None], rules: dict[str, Guard
     drafts = {r["question"]: r["ours"]["draft"] for r in rows}
     out = {"source": config, "replayed": len(rows), "skipped (no draft recorded)": len(results["items"]) - len(rows)}
     with tempfile.TemporaryDirectory(prefix="rag-replay-") as tmp:
-        questions, documents = corpus(config.get("suite", "article"), config["split"], Path(tmp) / "docs",
+        questions, documents, _ = corpus(config.get("suite", "article"), config["split"], Path(tmp) / "docs",
                                       Settings.from_env().seeds_dir)
         items = {i.id: i for i in questions}
         settings = Settings.from_env().with_(data_dir=Path(tmp) / "index", seeds_dir=documents, answerer="llm",
