@@ -127,3 +127,13 @@ def test_the_evidence_panel_shows_the_page_with_the_sentence_marked(tmp_path):
     md = tmp_path / "notes.md"  # other formats keep the passage in its document's text
     md.write_text("# Notes\n\nThe dredging budget is 4.2 million euros.\n", encoding="utf-8")
     assert "pdf-view" not in evidence_html(engine_over(tmp_path / "md", md).ask("What is the dredging budget?"), 0)
+
+
+def test_ocr_spaces_are_put_back_only_between_common_words():
+    from rag.ingestion.pdf import _rank, respace
+
+    rank = _rank()
+    assert respace("Visitorsparkonlevel minustwo.", rank) == "Visitors park on level minus two."
+    assert respace("Error codeE42means thefilteris blocked.", rank) == "Error code E42 means the filter is blocked."
+    for kept in ("Kotaemon ships XR500 units", "iPhone12 at 10am on the 4th", "McDonald"):
+        assert respace(kept, rank) == kept

@@ -192,7 +192,7 @@ def _rank():
 
 def respace(token: str, rank) -> str:
     """Spaces an OCR line lost put back where the words are common English ones ("Visitorsparkonlevel"
-    -> "Visitors park on level", "E42means" -> "E42 means"); a name or code it cannot read as common
+    -> "Visitors park on level", "E42means" -> "E42 means", "codeE42" -> "code E42"); a name or code it cannot read as common
     words ("Kotaemon", "XR500") is left as it was. RapidOCR's recogniser often drops the space
     between words set close together; its wheel has no word boxes to put them back from."""
     import wordninja
@@ -215,6 +215,7 @@ def respace(token: str, rank) -> str:
         return run
 
     token = re.sub(r"(?<=\d)(?=[a-z]{4,})", " ", token)  # "E42means": a word glued to a code
+    token = re.sub(r"(?<=[a-z]{2})(?=[A-Z]+\d)", " ", token)  # "codeE42": a code glued to a word
     return re.sub(r"[^\W\d_]{6,}", split_run, token)
 
 
