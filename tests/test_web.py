@@ -163,3 +163,36 @@ def test_sync_follows_a_list_of_links_or_a_feed(site, tmp_path):
     assert web.links_in(f"{site}/feed.xml") == [f"{site}/news/bridge"]  # the channel's own link is no story
     r = run_cli("sources", "--collection", "news", env_extra=env)
     assert r.stdout.count("old-swing-bridge") == 1
+
+
+@pytest.mark.integration
+def test_add_a_link_in_the_real_window_and_ask_about_the_page(site, tmp_path):
+    """The Documents tab's link box, in headless Chromium: the page is added to a new collection,
+    and its answer's evidence shows the outlet and the date."""
+    from rag.answering.engine import Engine
+    from rag.llm.local_server import free_port
+    from tests.test_ui_browser import SHOTS, ask, last_bot_html, pick, window_page
+    from ui.app import launch
+
+    engine = Engine(Settings.from_env({"RAG_DATA_DIR": str(tmp_path / "data")}))
+    port = free_port()
+    app = launch(port=port, engine=engine, block=False)  # on loopback: local links are the user's own
+    try:
+        with window_page(f"http://127.0.0.1:{port}/") as page:
+            pick(page, "collection", "news")
+            page.get_by_role("tab", name="Documents").click()
+            page.fill("#link textarea", f"{site}/news/bridge")
+            page.click("#add-link")
+            page.wait_for_function("() => document.querySelector('#doc-status').innerText.includes('Added')",
+                                   timeout=60000)
+            assert "Harbour Gazette, 2024-05-15" in page.locator("#doc-status").inner_text()
+            assert "old-swing-bridge" in page.locator("#doc-table").inner_text()
+            assert page.locator("#link textarea").input_value() == ""  # the box is emptied
+            page.get_by_role("tab", name="Chat").click()
+            ask(page, "When will the swing bridge close?")
+            assert "3 June" in last_bot_html(page)
+            evidence = page.locator("#evidence").inner_text()
+            assert "Harbour Gazette" in evidence and "published 2024-05-15" in evidence
+            page.screenshot(path=str(SHOTS / "16-web-page.png"), full_page=True)
+    finally:
+        app.close()
