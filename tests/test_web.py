@@ -161,6 +161,12 @@ def test_sync_follows_a_list_of_links_or_a_feed(site, tmp_path):
     r = run_cli("sync", "--links", f"{site}/feed.xml", env_extra=env)
     assert r.returncode == 0 and "1 page(s)" in r.stdout and "0 chunk(s) added" in r.stdout, (r.stdout, r.stderr)
     assert web.links_in(f"{site}/feed.xml") == [f"{site}/news/bridge"]  # the channel's own link is no story
+    atom = tmp_path / "feed.atom"  # an Atom feed: the feed's own links (the site, itself) are no stories
+    atom.write_text(f"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Harbour Gazette</title>
+        <link href="{site}/" rel="alternate"/><link href="{site}/feed.atom" rel="self"/>
+        <entry><title>Bridge</title><link href="{site}/news/bridge"/><link rel="edit" href="{site}/edit/1"/></entry>
+        </feed>""", encoding="utf-8")
+    assert web.links_in(str(atom)) == [f"{site}/news/bridge"]
     r = run_cli("sources", "--collection", "news", env_extra=env)
     assert r.stdout.count("old-swing-bridge") == 1
 

@@ -185,13 +185,14 @@ def links_in(source: str, *, allow_private: bool = True) -> list[str]:
             root = ET.fromstring(text.encode("utf-8"))
         except ET.ParseError as exc:
             raise BadInput(f"{source} is neither a list of links nor a readable feed ({exc})") from None
-        links = [el.text.strip() for el in root.iter() if el.tag.rsplit("}", 1)[-1] == "link" and el.text and el.text.strip()]
-        links += [el.get("href") for el in root.iter() if el.tag.rsplit("}", 1)[-1] == "link" and el.get("href")
-                  and el.get("rel", "alternate") == "alternate"]
-        if root.tag.rsplit("}", 1)[-1] in ("rss", "RDF"):  # the channel's own link is the site, not a story
-            channel = next((el for el in root.iter() if el.tag.rsplit("}", 1)[-1] == "channel"), None)
-            own = channel.findtext("link") if channel is not None else None
-            links = [x for x in links if x != (own or "").strip()]
+        def tag(el) -> str:
+            return el.tag.rsplit("}", 1)[-1]
+
+        # a story's link is in its <item> (RSS) or <entry> (Atom); the channel's or feed's own is the site
+        links = [(el.text or "").strip() or el.get("href", "")
+                 for item in root.iter() if tag(item) in ("item", "entry")
+                 for el in item if tag(el) == "link" and el.get("rel", "alternate") == "alternate"]
+        links = [x for x in links if x]
     else:
         links = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     bad = [x for x in links if not is_link(x)]
