@@ -12,6 +12,12 @@ from rag.lexicon import REFUSAL_RE
 ORIGIN_KEYS = ("ocr", "url", "outlet", "author", "published")
 
 
+def dateline(origin) -> str:
+    """A web page's outlet and date as a citation shows them ("Harbour Gazette, 2024-05-15"), or ""."""
+    o = dict(origin)
+    return ", ".join(str(o[k]) for k in ("outlet", "published") if o.get(k))
+
+
 def origin_of(meta: dict) -> tuple:
     """A chunk's metadata -> a Passage's origin: the ORIGIN_KEYS it has, as (key, value) pairs."""
     return tuple((k, meta[k]) for k in ORIGIN_KEYS if meta.get(k))
@@ -43,8 +49,7 @@ class Passage:
         """Its title and heading, as a line ("Heron 2.4 release notes › Breaking changes"), or "";
         a web page's title with its outlet and date ("Bridge to close (Harbour Gazette, 2024-05-15)"),
         so that an answer may say as of when."""
-        o = dict(self.origin)
-        dated = ", ".join(str(o[k]) for k in ("outlet", "published") if o.get(k))
+        dated = dateline(self.origin)
         title = f"{self.title} ({dated})" if dated and self.title else self.title
         return " › ".join(dict.fromkeys(x for x in (title, self.heading) if x))
 

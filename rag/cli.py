@@ -21,6 +21,8 @@ NOTICE_MARKER = "offline-notice-shown"  # in the data folder: the offline notice
 
 def _where(c) -> str:
     """How a source line names a citation: offsets into the file, or into the text extracted from it."""
+    from rag.answer import dateline
+
     at = f"chars {c.start}-{c.end}"
     if c.path and Path(c.path).name != c.source:  # HTML, PDF, Office...: the offsets index the extracted text
         at += f" in the extracted text of {c.source} ({os.path.abspath(c.path)})"
@@ -30,7 +32,7 @@ def _where(c) -> str:
     o = dict(c.origin)
     if o.get("ocr"):
         at += ", read by OCR from a scanned page"
-    web = ", ".join(str(o[k]) for k in ("outlet", "published") if o.get(k))
+    web = dateline(o)
     return at + (f"; {web}" if web else "") + (f" <{o['url']}>" if o.get("url") else "")
 
 

@@ -49,10 +49,24 @@ def _percent(box, size) -> str:
             f"width:{100 * (x1 - x0) / width:.3f}%;height:{100 * (bottom - top) / height:.3f}%")
 
 
+@lru_cache(maxsize=16)
+def _layout(text_path: str, mtime: float) -> Layout | None:
+    return Layout.load(text_path)
+
+
+def layout_of(text_path: str) -> Layout | None:
+    """The layout saved beside an extracted text, read once per version of it (the panel is
+    drawn again on every chip click and option change)."""
+    try:
+        return _layout(text_path, Layout.path_for(text_path).stat().st_mtime)
+    except OSError:  # not a PDF, or indexed before layouts were saved
+        return None
+
+
 def page_view(citation, doc_text: str, spans: list[tuple[int, int]]) -> str:
     """The citation's page with `spans` (offsets in the extracted text: the cited sentences)
     marked, or "" when the citation is not from a PDF with a saved layout."""
-    layout = Layout.load(citation.path) if citation.path else None
+    layout = layout_of(citation.path) if citation.path else None
     if layout is None:
         return ""
     located = [layout.locate(doc_text, s, e) for s, e in spans or [(citation.start, citation.end)]]

@@ -186,14 +186,13 @@ def evidence_html(answer: Answer | None, turn: int, active: int | None = None,
     target = next((c for c in answer.citations if c.number == active), answer.citations[0] if answer.citations else None)
     if target is not None:
         doc = document_text(target.path) if target.path else None
-        spans = [(target.start + s, target.start + e) for s, e in support.get(target.number, [])]
-        page = page_view(target, doc, spans) if doc is not None and doc[target.start:target.end] == target.text else ""
-        if page:  # a PDF: the page itself, the cited sentence marked on it
-            context = page
-        elif doc is not None and doc[target.start:target.end] == target.text:
-            context = (f'<div class="ev-context-title">[{target.number}] in its document, {escape(target.source)}</div>'
-                       f'<div class="ev-context">{escape(doc[:target.start])}<mark class="passage in-context">'
-                       f'{escape(doc[target.start:target.end])}</mark>{escape(doc[target.end:])}</div>')
+        if doc is not None and doc[target.start:target.end] == target.text:
+            spans = [(target.start + s, target.start + e) for s, e in support.get(target.number, [])]
+            # a PDF: the page itself, the cited sentence marked on it; else the passage in its document
+            context = page_view(target, doc, spans) or (
+                f'<div class="ev-context-title">[{target.number}] in its document, {escape(target.source)}</div>'
+                f'<div class="ev-context">{escape(doc[:target.start])}<mark class="passage in-context">'
+                f'{escape(doc[target.start:target.end])}</mark>{escape(doc[target.end:])}</div>')
     return f'<div class="rag-evidence">{head}{"".join(cards)}{removed}{scores}{context}</div>'
 
 

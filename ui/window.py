@@ -20,6 +20,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from rag.answer import dateline
 from rag.errors import BadInput, RagError
 
 from .exports import Exports
@@ -167,6 +168,14 @@ class Window:
             names = [collection] if collection else []
         return (gr.update(choices=names), *self.document_views(collection))
 
+    def _views_after_adding(self, collection, eng) -> tuple:
+        """After documents were added: the Documents views, and the collections (a new one joins)."""
+        try:
+            names = gr.update(choices=self.collection_names(eng.settings.collection))
+        except RagError:
+            names = gr.skip()
+        return (*self.document_views(collection), names)
+
     def add_files(self, files, collection, progress=gr.Progress()):
         """Index the uploaded files that can be read; each bad one (not a Word file, empty, binary,
         too large) is named in the status line and a warning, and costs the others nothing. The
@@ -200,11 +209,7 @@ class Window:
             return refuse(str(exc), 6, status="")
         if bad:
             gr.Warning(escape(skipped))
-        table, choice, chosen = self.document_views(collection)
-        try:
-            names = gr.update(choices=self.collection_names(eng.settings.collection))  # a new collection joins
-        except RagError:
-            names = gr.skip()
+        table, choice, chosen, names = self._views_after_adding(collection, eng)
         added = f"Added {len(docs)} file(s) to collection {escape(eng.settings.collection)}: {report}."
         return (f"{added} ⚠ {escape(skipped)}" if bad else added), table, choice, None, chosen, names
 
@@ -226,13 +231,9 @@ class Window:
             report = eng.store.sync([doc], progress=lambda d, t: progress(d / max(t, 1), desc="embedding"))
         except RagError as exc:
             return refuse(str(exc), 6, status="")
-        table, choice, chosen = self.document_views(collection)
-        try:
-            names = gr.update(choices=self.collection_names(eng.settings.collection))
-        except RagError:
-            names = gr.skip()
-        dated = ", ".join(doc.meta[k] for k in ("outlet", "published") if doc.meta.get(k))
-        added = f"Added “{escape(doc.meta.get('title', url))}” ({escape(dated)}): {report}."
+        table, choice, chosen, names = self._views_after_adding(collection, eng)
+        dated = dateline(doc.meta)
+        added = f"Added “{escape(doc.meta.get('title', url))}”{f' ({escape(dated)})' if dated else ''}: {report}."
         return added, table, choice, "", chosen, names
 
     def remove_file(self, path, collection):

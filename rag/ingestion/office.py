@@ -55,29 +55,36 @@ def _cell(value) -> str:
 
 def table_lines(rows: Iterable, max_rows: int | None = None) -> str:
     """One "Header: value | ..." line per non-empty row after the header row, to max_rows (MAX_ROWS)."""
+    return "\n".join(line for _, line in table_rows(rows, max_rows))
+
+
+def table_rows(rows: Iterable, max_rows: int | None = None) -> list[tuple[int | None, str]]:
+    """table_lines' lines, each with the index of the row it was written from (None for a note
+    about rows or columns left out), so that a PDF can place each line where its row is."""
     max_rows = MAX_ROWS if max_rows is None else max_rows
-    header: list[str] | None = None
-    out: list[str] = []
+    header: tuple[int, list[str]] | None = None
+    out: list[tuple[int | None, str]] = []
     wide = False
-    for row in rows:
+    for i, row in enumerate(rows):
         row = list(row)
         wide = wide or len(row) > MAX_COLUMNS
         cells = [_cell(v) for v in row[:MAX_COLUMNS]]
         if not any(cells):
             continue
         if header is None:
-            header = cells
+            header = (i, cells)
             continue
         if len(out) == max_rows:
-            out.append(f"(rows after the first {max_rows} are not indexed)")
+            out.append((None, f"(rows after the first {max_rows} are not indexed)"))
             break
-        names = [(header[i] if i < len(header) else "") or f"Column {i + 1}" for i in range(len(cells))]
-        out.append(" | ".join(f"{name}: {value}" for name, value in zip(names, cells) if value))
+        head = header[1]
+        names = [(head[c] if c < len(head) else "") or f"Column {c + 1}" for c in range(len(cells))]
+        out.append((i, " | ".join(f"{name}: {value}" for name, value in zip(names, cells) if value)))
     if header is not None and not out:  # a header alone is still text
-        out.append(" | ".join(x for x in header if x))
+        out.append((header[0], " | ".join(x for x in header[1] if x)))
     if wide and out:
-        out.append(f"(columns after the first {MAX_COLUMNS} are not indexed)")
-    return "\n".join(out)
+        out.append((None, f"(columns after the first {MAX_COLUMNS} are not indexed)"))
+    return out
 
 
 def _finish(blocks: list[str], name: str) -> str:

@@ -102,19 +102,13 @@ def _lines_of(words: list[Word]) -> list[list[Word]]:
 
 
 def _table_rows(table, page: int) -> list[Word]:
-    """A table's rows as lines "Header: value | Header: value", each placed where its row is."""
-    rows = table.extract()
-    if not rows:
-        return []
-    header = [_line(h or "") for h in rows[0]]
-    out = []
-    for cells, row in zip(rows[1:], table.rows[1:]):
-        parts = [f"{h}: {_line(c)}" if h else _line(c) for h, c in zip(header, cells) if c and _line(c)]
-        if parts:
-            out.append(Word(" | ".join(parts), page, tuple(row.bbox)))
-    if len(rows) == 1 or not out:  # a table of one row: its cells as they are
-        out = [Word(" | ".join(_line(c) for c in rows[0] if c), page, tuple(table.bbox))]
-    return out
+    """A table's rows as the office formats write theirs (rag.ingestion.office.table_rows:
+    "Header: value | Header: value"), each line placed where its row is."""
+    from rag.ingestion.office import table_rows
+
+    boxes = [tuple(row.bbox) for row in table.rows]
+    return [Word(line, page, boxes[i] if i is not None and i < len(boxes) else tuple(table.bbox))
+            for i, line in table_rows(table.extract())]
 
 
 def _page_blocks(page, number: int, ocr) -> tuple[list, bool]:
@@ -235,10 +229,10 @@ def _ocr_reader():
 
 
 class _OCR:
-    """Reads a page image on first need; counts pages and seconds (the cost shown to the user)."""
+    """Reads a page image, the models loaded on first need; counts the seconds spent (Layout.ocr_seconds)."""
 
     def __init__(self, name: str) -> None:
-        self.name, self.engine, self.pages, self.seconds = name, None, 0, 0.0
+        self.name, self.engine, self.rank, self.seconds = name, None, None, 0.0
 
     def __call__(self, page, number: int) -> list[Word]:
         import numpy as np
@@ -248,18 +242,17 @@ class _OCR:
             if self.engine is None:
                 raise BadInput(f"{self.name} is a scanned PDF (page {number} has no text layer) and OCR is not "
                                f"installed; run: pip install rapidocr-onnxruntime")
+            self.rank = _ranker()
         t0 = time.perf_counter()
         image = np.array(page.to_image(resolution=72 * OCR_SCALE).original.convert("RGB"))
         found, _ = self.engine(image)
-        self.pages += 1
         self.seconds += time.perf_counter() - t0
         words = []
-        rank = _ranker()
         for box, text, score in found or []:
             if float(score) < MIN_OCR_SCORE or not text.strip():
                 continue
-            if rank is not None:
-                text = respace(text, rank)
+            if self.rank is not None:
+                text = respace(text, self.rank)
             xs, ys = [p[0] / OCR_SCALE for p in box], [p[1] / OCR_SCALE for p in box]
             x0, x1, top, bottom = min(xs), max(xs), min(ys), max(ys)
             tokens = text.split()
