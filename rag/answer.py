@@ -41,10 +41,6 @@ class Passage:
     origin: tuple = ()  # ("ocr", True) when read from a scan; a web page's url, outlet, author, published
 
     @property
-    def ocr(self) -> bool:
-        return bool(dict(self.origin).get("ocr"))
-
-    @property
     def context(self) -> str:
         """Its title and heading, as a line ("Heron 2.4 release notes › Breaking changes"), or "";
         a web page's title with its outlet and date ("Bridge to close (Harbour Gazette, 2024-05-15)"),

@@ -29,9 +29,9 @@ def _where(c) -> str:
     else:
         at = f"{c.source}, {at}"
     at += (f", page {c.page}" if c.page is not None else "") + (f", “{c.heading}”" if c.heading else "")
-    o = dict(c.origin)
-    if o.get("ocr"):
+    if c.ocr:
         at += ", read by OCR from a scanned page"
+    o = dict(c.origin)
     web = dateline(o)
     return at + (f"; {web}" if web else "") + (f" <{o['url']}>" if o.get("url") else "")
 

@@ -83,7 +83,7 @@ def test_a_scanned_pdf_is_read_by_ocr_and_its_citations_say_so(tmp_path, capsys)
     text, pages, layout = pdf_pages(scan)
     seconds = time.perf_counter() - t0
     with capsys.disabled():
-        print(f"\nOCR: {seconds:.1f} s for 1 page ({layout.ocr_seconds:.1f} s reading the image)")
+        print(f"\nOCR: {seconds:.1f} s for 1 page")
     assert layout.ocr_pages == [1] and "closes at 22:00 on weekdays" in text
     assert "Visitors park on level minus two" in text  # the spaces OCR lost, put back
     start = text.index("The parking garage")

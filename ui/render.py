@@ -137,7 +137,7 @@ def origin_html(c) -> str:
     """Where a citation's text came from beyond its file: a scan read by OCR; a web page's outlet,
     author, date and address (shown as text, never fetched by the window)."""
     o = dict(c.origin)
-    parts = ["read by OCR"] if o.get("ocr") else []
+    parts = ["read by OCR"] if c.ocr else []
     parts += [escape(str(o[k])) for k in ("outlet", "author") if o.get(k)]
     if o.get("published"):
         parts.append(f"published {escape(str(o['published']))}")

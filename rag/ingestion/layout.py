@@ -31,7 +31,6 @@ class Layout:
     sizes: list[tuple[float, float]]  # (width, height) of each page, in points
     words: list[tuple] = field(default_factory=list)  # (start, end, page, x0, top, x1, bottom), by start
     ocr_pages: list[int] = field(default_factory=list)  # pages read by OCR (no text layer)
-    ocr_seconds: float = 0.0
 
     @staticmethod
     def path_for(text_path: str | Path) -> Path:
@@ -40,7 +39,7 @@ class Layout:
     def save(self, text_path: str | Path) -> Path:
         target = self.path_for(text_path)
         target.write_text(json.dumps({"pdf": self.pdf, "sizes": self.sizes, "words": self.words,
-                                      "ocr_pages": self.ocr_pages, "ocr_seconds": self.ocr_seconds}),
+                                      "ocr_pages": self.ocr_pages}),
                           encoding="utf-8")
         return target
 
@@ -50,7 +49,7 @@ class Layout:
         try:
             raw = json.loads(cls.path_for(text_path).read_text(encoding="utf-8"))
             return cls(raw["pdf"], [tuple(s) for s in raw["sizes"]], [tuple(w) for w in raw["words"]],
-                       list(raw.get("ocr_pages", [])), float(raw.get("ocr_seconds", 0.0)))
+                       list(raw.get("ocr_pages", [])))
         except (OSError, ValueError, KeyError, TypeError):
             return None
 

@@ -16,7 +16,6 @@ matches no word is left unplaced, and the window leaves such a passage unmarked.
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -229,10 +228,10 @@ def _ocr_reader():
 
 
 class _OCR:
-    """Reads a page image, the models loaded on first need; counts the seconds spent (Layout.ocr_seconds)."""
+    """Reads a page image, the models loaded on first need."""
 
     def __init__(self, name: str) -> None:
-        self.name, self.engine, self.rank, self.seconds = name, None, None, 0.0
+        self.name, self.engine, self.rank = name, None, None
 
     def __call__(self, page, number: int) -> list[Word]:
         import numpy as np
@@ -243,10 +242,8 @@ class _OCR:
                 raise BadInput(f"{self.name} is a scanned PDF (page {number} has no text layer) and OCR is not "
                                f"installed; run: pip install rapidocr-onnxruntime")
             self.rank = _ranker()
-        t0 = time.perf_counter()
         image = np.array(page.to_image(resolution=72 * OCR_SCALE).original.convert("RGB"))
         found, _ = self.engine(image)
-        self.seconds += time.perf_counter() - t0
         words = []
         for box, text, score in found or []:
             if float(score) < MIN_OCR_SCORE or not text.strip():
@@ -316,5 +313,5 @@ def pdf_pages(path: Path) -> tuple[str, tuple[int, ...], Layout]:
         at.append(at[-1] + len(para) + 2)  # paragraphs are joined by a blank line
     text = "\n\n".join(paragraphs) + "\n"
     placed = [(s, e, w.page, *w.box) for s, e, w in place(text, order)]
-    layout = Layout(str(path), sizes, placed, scanned, round(ocr.seconds, 2))
+    layout = Layout(str(path), sizes, placed, scanned)
     return text, tuple(at[i] + offset for i, offset in marks), layout
