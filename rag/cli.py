@@ -329,6 +329,7 @@ def cmd_ingest(args) -> int:
     from rag.index.store import open_store
     from rag.progress import tqdm_progress
     from rag.ingestion.documents import load, skipped as skipped_line
+    from rag.ingestion.web import is_link, read_link
 
     settings = _settings(args)
     skipped = []
@@ -336,8 +337,6 @@ def cmd_ingest(args) -> int:
     def skip(path, reason: str) -> None:
         skipped.append(path)
         print(skipped_line(path, reason), file=sys.stderr, flush=True)
-
-    from rag.ingestion.web import is_link, read_link
 
     links = [p for p in args.paths if is_link(p)]
     files = [p for p in args.paths if not is_link(p)]
@@ -361,6 +360,7 @@ def cmd_ingest(args) -> int:
 def _sync_links(args, settings) -> int:
     """`rag sync --links SOURCE`: every page a list of links or a feed names, fetched and added or
     brought up to date; a link that fails is said and skipped (exit 1)."""
+    from rag.index.derived import Derived
     from rag.index.store import open_store
     from rag.ingestion.web import links_in, read_link
     from rag.progress import tqdm_progress
@@ -376,6 +376,7 @@ def _sync_links(args, settings) -> int:
         raise BadInput(f"none of the links in {args.links} could be read")
     store = open_store(settings, create=True)
     report = store.sync(docs, progress=tqdm_progress("embedding"))
+    Derived(store).ensure_saved()  # the keyword index, saved now as ingest and folder sync do
     print(f"{len(docs)} page(s) from {args.links}: {report}; index holds {store.count()} chunk(s) in {_in(settings)}")
     return 1 if failed else 0
 
