@@ -12,6 +12,7 @@ import re
 from collections import Counter
 
 from rag.text import normalize, split_claims, stem, strip_citations
+from rag.values import canonical
 
 
 def span_ranges(spans, source: str) -> list[tuple[int, int]]:
@@ -39,9 +40,14 @@ def retrieval_scores(item, passages, source: str) -> dict:
 
 def fact_found(fact: str, answer: str) -> bool:
     """Does the answer hold one of the fact's alternatives ("hug | embrace"), as whole words compared
-    by their stems, so that "hug" is found in "rare hugs" and "drill" in "naval drills"?"""
-    text = f" {_stems(answer)} "
-    return any(f" {alt} " in text for alt in map(_stems, fact.split("|")) if alt)
+    by their stems, so that "hug" is found in "rare hugs" and "drill" in "naval drills"? Values are
+    compared in their normal form too (rag.values.canonical), so that "40 min" is found in "40
+    minutes", "22:00" in "10 pm" and "EUR 4,500" in "4500 euros"."""
+    for read in (_stems, lambda t: _stems(canonical(t))):
+        text = f" {read(answer)} "
+        if any(f" {alt} " in text for alt in map(read, fact.split("|")) if alt):
+            return True
+    return False
 
 
 def _stems(text: str) -> str:
