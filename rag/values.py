@@ -203,6 +203,15 @@ def unit(word: str) -> tuple[str, str] | None:
         return None
 
 
+@lru_cache(maxsize=1024)
+def dimension(unit_name: str) -> str:
+    """What a unit measures, as pint says ("kilogram" and "lb" -> "[mass]"); "" for no unit."""
+    try:
+        return str(_units().parse_units(unit_name).dimensionality)
+    except Exception:  # pint raises several kinds of error for a word it does not know
+        return ""
+
+
 def values(text: str) -> list[Value]:
     """The typed values of `text`, in order of where they start."""
     found: list[Value] = []

@@ -87,3 +87,21 @@ def test_a_neighbouring_room_code_or_version_is_not_covered(question, text, ok):
 def test_a_specific_is_covered_in_any_written_form():
     [spec] = analyse("What happens at 10 pm?").specifics
     assert covered(spec, "The garage closes at 22:00.")
+
+
+def test_a_question_about_a_weight_takes_a_mass_not_any_figure():
+    from rag.question import analyse, has_type
+
+    info = analyse("How much does the XR500 weigh?")
+    assert info.measure == "[mass]"
+    assert has_type("The XR500 weighs 12 kg.", info.answer_type, info)
+    assert has_type("It weighs 26 lb.", info.answer_type, info)
+    assert not has_type("It comes with 2 dust bags (2.5 L each).", info.answer_type, info)
+    assert analyse("How much does room 12 cost?").measure == ""
+
+
+def test_the_letters_of_a_code_are_no_name():
+    from rag.guard.support import specifics
+
+    numbers, names = specifics("The XR500-24 and XR500-30 can be converted to LPG.")
+    assert "xr" not in names and "lpg" in names

@@ -72,9 +72,12 @@ def figures(text: str) -> set[str]:
 
 
 def specifics(text: str) -> tuple[set[str], set[str]]:
-    """(numbers, names): figures and mid-sentence capitalised words, lower-cased."""
+    """(numbers, names): figures and mid-sentence capitalised words, lower-cased. The letters of a
+    code ("XR" of "XR500-24") are no name: the code is compared whole (novel_codes)."""
     numbers = figures(text)
-    names = {w.lower().split("’")[0].split("'")[0] for w in CAPITALISED_RE.findall(text.strip())}
+    text = text.strip()
+    names = {m.group().lower().split("’")[0].split("'")[0] for m in CAPITALISED_RE.finditer(text)
+             if not text[m.end():m.end() + 1].isdigit()}
     return numbers, names - numbers
 
 
