@@ -157,12 +157,6 @@ QUESTION_WORDS = {"what", "who", "whom", "whose", "where", "when", "why", "how",
 PLACE_PREPOSITIONS = {"in", "at", "to", "near", "from", "inside", "outside", "across"}
 # Words before a duration that make it a window of time the question looks through ("over the
 # past 30 years"), not a specific it is about.
-# Words that ask for a measure of one kind, each with a unit of it: what the unit measures comes
-# from pint (rag.values.dimension), so "How much does it weigh?" is answered by "12 kg", not "2.5 L".
-# ("long" and "far" are left out: "how long" asks for a time as often as a length.)
-MEASURE_WORDS = {"weigh": "kg", "weighs": "kg", "weight": "kg", "heavy": "kg", "temperature": "degC", "hot": "degC",
-                 "cold": "degC", "capacity": "L", "volume": "L", "speed": "km/h", "fast": "km/h", "power": "W",
-                 "height": "m", "tall": "m", "length": "m", "wide": "m", "width": "m", "distance": "m"}
 TIME_WINDOW_WORDS = frozenset("past last next previous recent coming".split())
 # Prepositions that place something, for a place said without a name ("park on level minus two").
 LOCATIVE_PREPOSITIONS = frozenset("in at on near behind beside opposite inside outside under above below".split())

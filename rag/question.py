@@ -23,14 +23,13 @@ from rag.lexicon import (
     HOW_MANY_RE,
     LOCATIVE_PREPOSITIONS,
     MAGNITUDE_WORDS,
-    MEASURE_WORDS,
     NAME_RUN_RE,
     PLACE_PREPOSITIONS,
     QUESTION_WORDS,
     TIME_WINDOW_WORDS,
 )
 from rag.text import STOPWORDS, content_terms, stem, words
-from rag.values import Value, dimension, labelled, values
+from rag.values import Value, labelled, values
 
 # what an answer lacks when it lacks the asked-for kind of thing, for refusal messages
 TYPE_REASON = {"number": "no figure", "date": "no date", "person": "no name", "place": "no place", "time": "no time",
@@ -56,7 +55,6 @@ class QuestionInfo:
     names: tuple[str, ...]  # capitalised name phrases, e.g. ("Ada Lovelace",)
     accept: frozenset[str] = frozenset()  # the kinds of value or name an answer may give
     specifics: tuple[Specific, ...] = ()
-    measure: str = ""  # what a quantity asked for measures ("[mass]" for "how much does it weigh"), if said
 
 
 def answer_kind(question: str) -> tuple[str, frozenset[str]]:
@@ -112,16 +110,7 @@ def analyse(question: str) -> QuestionInfo:
     """(Kept for the few questions asked now: the engine, the coverage check, the answerer and the
     guard each read the same question.)"""
     kind, accept = answer_kind(question)
-    measure = ""
-    if kind == "number":
-        said = [MEASURE_WORDS[w] for w in words(question) if w in MEASURE_WORDS]
-        measure = dimension(said[0]) if said else ""
-    return QuestionInfo(question, kind, names(question), accept, specifics(question), measure)
-
-
-def measured(v: Value) -> str:
-    """What a quantity measures ("2.5 liter" -> "[length] ** 3"), "" for any other value."""
-    return dimension(v.norm.split(None, 1)[1]) if v.kind in ("quantity", "duration") and " " in v.norm else ""
+    return QuestionInfo(question, kind, names(question), accept, specifics(question))
 
 
 def has_type(sentence: str, kind: str, question: QuestionInfo, common=lambda name: False) -> bool:
@@ -142,8 +131,6 @@ def has_type(sentence: str, kind: str, question: QuestionInfo, common=lambda nam
         return kind == "place" and located(sentence, question)
     if kind == "other":
         return True
-    if question.measure:  # "how much does it weigh": a quantity of that measure, not any figure
-        return any(measured(v) == question.measure for v in values(sentence))
     found = {v.kind for v in values(sentence)}
     accept = question.accept or frozenset({kind})
     if kind == "number" and HOW_MANY_RE.search(question.text.lower()):

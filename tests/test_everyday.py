@@ -16,7 +16,6 @@ pytestmark = pytest.mark.integration
 DOCS = {
     "parking.txt": "The parking garage closes at 22:00 on weekdays. Visitors park on level minus two.\n",
     "codes.txt": "Error code E42 means the filter is blocked.\nThe model XR500 weighs 12 kg.\n",
-    "vacuum.txt": "# RV9 robot vacuum\n\nHow much the RV9 holds: the RV9 dock takes 2 dust bags (2.5 L each).\n",
     "dental.txt": "Find Harbour Dental Practice\n\nThe practice is at 3 Quay Road, open from 8am on weekdays.\n",
     "guesthouse.md": "# Seaview Guesthouse\n\nCheckout is at 10:30. Room 12 costs 85 euros a night and room 7 costs "
                      "70 euros a night.\n",
@@ -58,7 +57,6 @@ def test_plain_answers_are_given_offline(engine, question, expected):
     ("How much does room 14 cost?", "room 14"),
     ("Which Node version will Heron 3.0 need?", "3.0"),
     ("What does E43 mean?", "E43"),
-    ("How much does the RV9 weigh?", "no figure"),  # 2.5 L is a volume, not a weight
 ])
 def test_a_neighbouring_room_version_or_code_is_refused(engine, question, lacking):
     a = engine.ask(question)
