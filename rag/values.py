@@ -73,9 +73,6 @@ PENCE_RE = re.compile(r"\b(\d+)p\b")  # 45p
 # a number and the word (or sign) right after it: a unit or a currency, if a library says so
 AMOUNT_UNIT_RE = re.compile(rf"(?<![\w.])({NUMBER})(?:\s(million|billion|thousand))?(?:\s?-\s?|\s?)"
                             r"([A-Za-z°µ€$£¥₹][A-Za-z°/²³]*\.?)")
-# a temperature written in words ("1.2 degrees Celsius", "40 deg F"): pint reads "degrees" alone as an angle
-DEGREES_RE = re.compile(rf"(?<![\w.])({NUMBER})\s?(?:degrees?|deg\.?)\s(?:(C|F)\b|(Celsius|centigrade|Fahrenheit)\b)",
-                        re.IGNORECASE)
 UNIT_AMOUNT_RE = re.compile(rf"([€$£¥₹]|\b[A-Z]{{3}}\b)\s?({NUMBER}){SCALE}")
 VERSION_RE = re.compile(r"(?:\bv|\b(?:version|release|firmware|v\.)\s+)(\d+(?:\.\d+)*)\b|\b(\d+\.\d+\.\d+(?:\.\d+)?)\b",
                         re.IGNORECASE)
@@ -259,12 +256,7 @@ def _amounts(text: str, add) -> None:
         add("money", m.start(), m.end(), f"{int(m.group(1)) / 100:g} gbp")
     for m in PERCENT_RE.finditer(text):
         add("percentage", m.start(), m.end(), f"{number(m.group(1).replace(',', '.'))}%")
-    for m in DEGREES_RE.finditer(text):
-        scale = "degree_Fahrenheit" if (m.group(2) or m.group(3))[0].lower() == "f" else "degree_Celsius"
-        add("quantity", m.start(), m.end(), f"{number(m.group(1))} {scale}")
     for m in AMOUNT_UNIT_RE.finditer(text):  # 4500 EUR, 12 kg, 150 minutes, 2.5 L
-        if ORDINAL_RE.fullmatch(m.group().replace(" ", "")):
-            continue  # "19th" is an ordinal, not 19 of a unit "th"
         amount, scale, word = number(m.group(1)), m.group(2), m.group(3)
         code = currency(word.rstrip("."))
         if code:  # 4500 EUR, 40 million euros

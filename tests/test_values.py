@@ -94,11 +94,3 @@ def test_the_letters_of_a_code_are_no_name():
 
     numbers, names = specifics("The XR500-24 and XR500-30 can be converted to LPG.")
     assert "xr" not in names and "lpg" in names
-
-
-def test_a_temperature_in_words_is_one_quantity_and_an_ordinal_no_unit():
-    from rag.values import values
-
-    found = [(v.kind, v.norm) for v in values("up 1.2 degrees Celsius (2.2 degrees F) since the 19th century")]
-    assert ("quantity", "1.2 degree_Celsius") in found and ("quantity", "2.2 degree_Fahrenheit") in found
-    assert all(kind != "quantity" or "19" not in norm for kind, norm in found)
