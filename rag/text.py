@@ -102,6 +102,11 @@ def content_terms(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
 
 
+def one_line(text: str) -> str:
+    """Runs of whitespace (line breaks, tabs) as one space, the ends trimmed."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
 def strip_citations(text: str) -> str:
     return CITATION_RE.sub("", text).strip()
 

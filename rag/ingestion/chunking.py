@@ -16,7 +16,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rag.answer import ORIGIN_KEYS
+from rag.answer import origin_of
 from rag.ingestion.documents import SourceDoc
 
 MAX_HEADING_WORDS = 20
@@ -160,7 +160,7 @@ def chunk(doc: SourceDoc, chunk_size: int = 200, chunk_overlap: int = 40) -> lis
     splitter = _splitter(chunk_size, chunk_overlap, *(["\n"] if suffix in ROW_SUFFIXES else []))
     digest = doc.digest
     title = title_of(doc)
-    web = tuple((k, str(doc.meta[k])) for k in ORIGIN_KEYS[1:] if doc.meta.get(k))  # a web page's
+    web = origin_of(doc.meta)  # a web page's url, outlet, author and date
     chunks: list[Chunk] = []
     for sec in sections(doc.text, markdown=suffix in MARKDOWN_SUFFIXES):
         body = doc.text[sec.start : sec.end]

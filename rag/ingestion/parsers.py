@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from rag.errors import BadInput
+from rag.text import one_line
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 LISTS = ("ul", "ol", "menu")
@@ -31,11 +32,6 @@ DROP = ("script", "style", "noscript", "nav", "header", "form", "svg", "button",
         "iframe", "head", "title")
 DROP_ROLES = ("navigation", "search", "banner", "contentinfo")
 PILCROW = "¶"
-
-
-def _line(text: str) -> str:
-    """HTML whitespace: any run of spaces, tabs and newlines is one space."""
-    return re.sub(r"\s+", " ", text).strip()
 
 
 class _Page:
@@ -62,7 +58,7 @@ class _Page:
                 self.buf.append("\n")
             elif child.name in HEADINGS:
                 self.flush()
-                text = _line(child.get_text("")).rstrip(PILCROW).strip().rstrip(".:")
+                text = one_line(child.get_text("")).rstrip(PILCROW).strip().rstrip(".:")
                 if text:
                     self.out.append("\n\n" + "#" * int(child.name[1]) + " " + text)
                 self.tight = False
@@ -71,7 +67,7 @@ class _Page:
                 code = child.get_text("").strip("\r\n").splitlines()  # indented: a '# comment' is not a heading
                 self.emit("\n".join(("    " + x).rstrip() for x in code))
             elif child.name in CELLS:
-                self.buf.append(" | " if self.cells == 0 and _line("".join(self.buf)) else " ")
+                self.buf.append(" | " if self.cells == 0 and one_line("".join(self.buf)) else " ")
                 self.cells += 1
                 self.walk(child)
                 self.cells -= 1
@@ -99,7 +95,7 @@ class _Page:
                 self.walk(child)
 
     def flush(self) -> None:
-        lines = [_line(x) for x in "".join(self.buf).split("\n")]
+        lines = [one_line(x) for x in "".join(self.buf).split("\n")]
         self.buf.clear()
         text = "\n".join(x for x in lines if x).rstrip(PILCROW).rstrip()
         if text:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from rag.errors import BadInput
 from rag.ingestion.layout import Layout
+from rag.text import one_line
 
 LINE_TOLERANCE = 3.0  # points: words whose tops differ by less are on one line
 OCR_SCALE = 2.0  # pixels per point for OCR (144 dpi); RapidOCR scales larger images down to 2000 px anyway
@@ -34,15 +35,12 @@ class Word:
     box: tuple[float, float, float, float]  # x0, top, x1, bottom in points from the page's top left
 
 
-def _line(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
 
 def reflow(lines: list[str]) -> list[str]:
     """One page's lines as paragraphs: a word hyphenated at a line end is joined, other line
     breaks inside a paragraph become spaces. A paragraph ends at a blank line, after a short
     line (the last line of a paragraph, or a heading), or before a bullet."""
-    lines = [_line(x) for x in lines]
+    lines = [one_line(x) for x in lines]
     lengths = sorted(len(x) for x in lines if x)
     width = lengths[int(len(lengths) * 0.75)] if lengths else 0
     paragraphs: list[str] = []

@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from rag.errors import BadInput
+from rag.text import one_line
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_REDIRECTS = 5
@@ -158,7 +159,8 @@ def page_document(url: str, body: bytes, folder: Path):
 
 
 def _clean(value) -> str:
-    return re.sub(r"\s+", " ", str(value or "")).strip()
+    """A metadata field trafilatura may leave out (None) as one line of text."""
+    return one_line(str(value or ""))
 
 
 def read_link(url: str, data_dir: Path, *, allow_private: bool = True):
