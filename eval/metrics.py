@@ -12,7 +12,7 @@ import re
 from collections import Counter
 
 from rag.text import normalize, split_claims, stem, strip_citations
-from rag.values import canonical
+from rag.values import CANONICAL_KINDS, canonical
 
 
 def span_ranges(spans, source: str) -> list[tuple[int, int]]:
@@ -38,20 +38,30 @@ def retrieval_scores(item, passages, source: str) -> dict:
     return {"hit": float(bool(ranks)), "rr": 1.0 / ranks[0] if ranks else 0.0, "recall": covered / len(gold)}
 
 
+FACT_KINDS = (*CANONICAL_KINDS, "version")  # a version too: "v2.4.1" is the fact "2.4.1"
+
+
 def fact_found(fact: str, answer: str) -> bool:
     """Does the answer hold one of the fact's alternatives ("hug | embrace"), as whole words compared
     by their stems, so that "hug" is found in "rare hugs" and "drill" in "naval drills"? Values are
     compared in their normal form too (rag.values.canonical), so that "40 min" is found in "40
-    minutes", "22:00" in "10 pm" and "EUR 4,500" in "4500 euros"."""
-    for read in (_stems, lambda t: _stems(canonical(t))):
+    minutes", "22:00" in "10 pm", "EUR 4,500" in "4500 euros" and "2.4.1" in "v2.4.1"."""
+    for read in (_stems, lambda t: _stems(canonical(t, FACT_KINDS))):
         text = f" {read(answer)} "
         if any(f" {alt} " in text for alt in map(read, fact.split("|")) if alt):
             return True
     return False
 
 
+# A number with its decimal points or colons is one word ("2.4.1", "12.50", "10:30"), so that a
+# fact "2.4" is not found in an answer giving the neighbouring "2.4.1", nor "12" in "12.50".
+_DOTTED_NUMBER = re.compile(r"(\d+(?:[.:]\d+)+)")
+
+
 def _stems(text: str) -> str:
-    return " ".join(stem(w) for w in normalize(text).split())
+    parts = _DOTTED_NUMBER.split(text)
+    words = [w for i, part in enumerate(parts) for w in ([part] if i % 2 else normalize(part).split())]
+    return " ".join(stem(w) for w in words)
 
 
 def key_fact_score(item, answer_text: str) -> float:

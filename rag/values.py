@@ -301,13 +301,14 @@ CANONICAL_KINDS = ("time", "date", "money", "percentage", "duration", "quantity"
 
 
 @lru_cache(maxsize=8192)
-def canonical(text: str) -> str:
-    """`text` with each time, date, amount, phone number and number written in its normal form,
-    so that two wordings of one value read the same ("closes at 10 pm" and "closes at 22:00" are
-    both "closes at 22:00"; "12,000 euros" and "EUR 12000" both "12000 eur")."""
+def canonical(text: str, kinds: tuple[str, ...] = CANONICAL_KINDS) -> str:
+    """`text` with each value of `kinds` (by default each time, date, amount, phone number and
+    number) written in its normal form, so that two wordings of one value read the same ("closes
+    at 10 pm" and "closes at 22:00" are both "closes at 22:00"; "12,000 euros" and "EUR 12000"
+    both "12000 eur")."""
     out, pos = [], 0
     for v in values(text):
-        if v.kind in CANONICAL_KINDS:
+        if v.kind in kinds:
             out += [text[pos:v.start], v.norm]
             pos = v.end
     return "".join(out) + text[pos:] if out else text

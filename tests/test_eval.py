@@ -50,6 +50,15 @@ def test_fact_matching_uses_word_boundaries_and_alternatives():
     assert not metrics.fact_found("naval drills", "drills at naval bases")
 
 
+def test_a_number_fact_is_found_whole_and_in_any_wording():
+    assert metrics.fact_found("2.4.1", "The fix shipped in v2.4.1 [2].")
+    assert metrics.fact_found("22:00", "It closes at 10 pm.")
+    # a neighbouring version or price is not the fact
+    assert not metrics.fact_found("2.4", "The fix shipped in 2.4.1.")
+    assert not metrics.fact_found("12", "A tin costs £12.50.")
+    assert metrics.fact_found("12.50", "A tin costs £12.50.")
+
+
 def test_token_f1():
     assert metrics.token_f1("They met in Beijing [1].", "They met in Beijing") == 1.0
     assert metrics.token_f1("nothing alike", "They met in Beijing") == 0.0

@@ -300,6 +300,21 @@ def run(base_url: str, model: str, split: str, limit: int | None, timeout: float
     return {"config": config, "ours": ours, "stock": theirs, "ratios_ours_over_stock": ratios, "items": rows}
 
 
+def rescore(results: dict) -> dict:
+    """A recorded run's answers scored again by today's eval.metrics (the answers, times and the
+    guard's counts as recorded): a metric fixed later applies to both sides, with no model run."""
+    from types import SimpleNamespace
+
+    rows = results["items"]
+    for row in rows:
+        item = SimpleNamespace(key_facts=tuple(row["key_facts_expected"]))
+        for side in ("ours", "stock"):
+            got = row.get(side)
+            if got and got["key_facts"] is not None:
+                got["key_facts"] = metrics.key_fact_score(item, got["answer"])
+    return results | {"ours": summarize(rows, "ours"), "stock": summarize(rows, "stock")}
+
+
 def main(argv: list[str] | None = None) -> int:
     from .models import CHOICES
 
@@ -319,7 +334,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per LLM request (default 600)")
     p.add_argument("--no-stock", action="store_true", help="our pipeline only (no CitationQueryEngine side)")
     p.add_argument("--out", type=Path, default=None, help="default: eval/results/bench_llm_<split>.json")
+    p.add_argument("--rescore", type=Path, default=None, metavar="FILE",
+                   help="no model run: score a recorded run's answers again with today's metrics, in place")
     args = p.parse_args(argv)
+    if args.rescore:
+        results = rescore(json.loads(args.rescore.read_text(encoding="utf-8")))
+        args.rescore.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print_table(results)
+        return 0
     if args.limit is not None and args.limit < 1:
         p.error("--limit must be at least 1")
     if not args.serve and not args.base_url:
