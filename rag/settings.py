@@ -109,6 +109,15 @@ def _int(env: dict, name: str, default: int, lo: int, hi: int) -> int:
     return value
 
 
+def _flag(env: dict, name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        raise BadInput(f"{name} must be 1 or 0 (on or off), got {raw!r}")
+    return raw in ("1", "true", "yes", "on")
+
+
 def _url(raw: str) -> str | None:
     from urllib.parse import urlparse
 
@@ -138,6 +147,7 @@ class Settings:
     llm_timeout: float = 60.0
     llm_retries: int = 2
     llm_fallback: str = "extractive"
+    llm_opinion: bool = True  # the model's second opinion on each answer sentence (rag.guard.verify)
     chroma_url: str | None = None
     ui_username: str | None = None
     ui_password: str | None = field(default=None, repr=False)
@@ -174,6 +184,7 @@ class Settings:
             llm_timeout=float(_int(env, "RAG_LLM_TIMEOUT", 60, 1, 3600)),
             llm_retries=_int(env, "RAG_LLM_RETRIES", 2, 0, 10),
             llm_fallback=fallback,
+            llm_opinion=_flag(env, "RAG_LLM_OPINION", True),
             chroma_url=_url(env.get("RAG_CHROMA_URL", "")),
             ui_username=env.get("RAG_UI_USERNAME", "").strip() or None,
             ui_password=env.get("RAG_UI_PASSWORD", "") or None,

@@ -8,12 +8,15 @@
 Each request takes the next queued reply (a fixed text, a function of the
 request, an HTTP error, a delay, or a raw malformed body). It serves POST /v1/chat/completions (plain JSON, or server-sent events when the
 request asks to stream) and GET /v1/models, and keeps every request body in
-`.requests`.
+`.requests`. A request for log-probabilities (the guard's second opinion) is kept in
+`.opinion_requests` and takes the next reply of its own queue (`enqueue_opinion(p_yes)`);
+without one it gets "yes" with no log-probabilities.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +26,8 @@ class ScriptedOpenAI:
     def __init__(self, model: str = "scripted-model") -> None:
         self.model = model
         self.replies: list[dict] = []
+        self.opinions: list[float] = []
+        self.opinion_requests: list[dict] = []
         self.requests: list[dict] = []
         self._lock = threading.Lock()
         stub = self
@@ -44,10 +49,25 @@ class ScriptedOpenAI:
                 else:
                     self._send(404, b'{"error": {"message": "not found"}}')
 
+            def _opinion(self, p_yes: float | None) -> None:
+                choice = {"index": 0, "message": {"role": "assistant", "content": "yes"}, "finish_reason": "length"}
+                if p_yes is not None:
+                    top = [{"token": t, "logprob": math.log(max(p, 1e-9)), "bytes": None}
+                           for t, p in (("yes", p_yes), ("no", 1 - p_yes))]
+                    choice["logprobs"] = {"content": [{"token": "yes", "logprob": top[0]["logprob"], "bytes": None,
+                                                       "top_logprobs": top}]}
+                self._send(200, json.dumps({"id": "c1", "object": "chat.completion", "created": 0, "model": stub.model,
+                                            "choices": [choice],
+                                            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}).encode())
+
             def do_POST(self):
                 length = int(self.headers.get("Content-Length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
                 with stub._lock:
+                    if body.get("logprobs"):
+                        stub.opinion_requests.append(body)
+                        p_yes = stub.opinions.pop(0) if stub.opinions else None
+                        return self._opinion(p_yes)
                     stub.requests.append(body)
                     reply = stub.replies.pop(0) if stub.replies else {"content": "I don't know - the documents don't say."}
                 if reply.get("delay"):
@@ -95,6 +115,12 @@ class ScriptedOpenAI:
             reply["content"] = content
         with self._lock:
             self.replies.append(reply)
+        return self
+
+    def enqueue_opinion(self, p_yes: float) -> "ScriptedOpenAI":
+        """The reply to the next request for log-probabilities: P(yes) = p_yes."""
+        with self._lock:
+            self.opinions.append(p_yes)
         return self
 
     def __enter__(self) -> "ScriptedOpenAI":

@@ -118,3 +118,37 @@ def test_replay_guard_streams_recorded_drafts_through_the_guard_again():
     assert out["replayed"] == 1
     [(answer, removed)] = [(v["answer"], v["unsupported"]) for v in out["shipped"]["items"].values()]
     assert "Beijing" in answer and "Mars" not in answer and any("Mars" in s for s in removed)
+
+
+def test_replay_guard_replays_with_a_models_second_opinion_beside_it():
+    """With an opinion, the same drafts are replayed once more with it: a sentence the model
+    denies is removed there and only there; its time counts in the guard's."""
+    from eval.benchmarks.replay_guard import replay
+    from eval.harness import golden
+
+    first = golden.questions("dev")[0]
+    results = {"config": {"split": "dev", "suite": "article"},
+               "items": [{"id": first.id, "question": first.question, "answerable": True,
+                          "ours": {"draft": "Putin and Xi met in Beijing [1]."}}]}
+    asked = []
+    out = replay(results, {"shipped": None}, opinion=lambda claim, sources, question: asked.append(claim) or 0.05)
+    [alone] = out["shipped"]["items"].values()
+    [second] = out["shipped + opinion"]["items"].values()
+    assert "Beijing" in alone["answer"] and not alone["unsupported"]
+    assert second["unsupported"] == ["Putin and Xi met in Beijing."] and asked == ["Putin and Xi met in Beijing."]
+    assert out["shipped + opinion"]["verify_ms"][50] >= 0
+
+
+def test_bench_opinion_scores_the_checker_the_model_and_both():
+    """eval.benchmarks.bench_opinion's figures on four pairs: the model's veto removes the
+    unsupported pair the checker kept; no opinion (None) leaves the checker's verdict."""
+    from eval.benchmarks.bench_opinion import summarize
+
+    rows = [{"set": "s", "split": "test", "supported": True, "lexical": True, "p_yes": 0.9, "seconds": 1.0},
+            {"set": "s", "split": "test", "supported": True, "lexical": False, "p_yes": 0.99, "seconds": 1.0},
+            {"set": "s", "split": "test", "supported": False, "lexical": True, "p_yes": 0.1, "seconds": 2.0},
+            {"set": "s", "split": "test", "supported": False, "lexical": False, "p_yes": None, "seconds": 2.0}]
+    out = summarize(rows)["s_test"]
+    assert out["lexical"] == {"balanced_accuracy": 0.5, "supported_kept": 0.5, "unsupported_removed": 0.5}
+    assert out["both"] == {"balanced_accuracy": 1.0, "supported_kept": 1.0, "unsupported_removed": 1.0}
+    assert out["pairs"] == 4 and out["seconds_p50"] == 1.5

@@ -27,7 +27,7 @@ DOCS = {
 
 def engine_over(tmp_path, **env) -> Engine:
     docs = tmp_path / "docs"
-    docs.mkdir(exist_ok=True)
+    docs.mkdir(parents=True, exist_ok=True)
     for name, text in DOCS.items():
         (docs / name).write_text(text, encoding="utf-8")
     return Engine(Settings.from_env({"RAG_DATA_DIR": str(tmp_path / "data"), "RAG_SEEDS_DIR": str(docs), **env}))
@@ -85,6 +85,44 @@ def test_the_model_is_the_reader_and_its_right_sentences_are_kept(tmp_path):
         asked = len(llm.requests)
         a = eng.ask("How much does room 14 cost?")
         assert a.refused and "room 14" in a.text and len(llm.requests) == asked  # refused before the model is asked
+
+
+def test_the_model_gives_a_second_opinion_on_each_sentence(tmp_path):
+    """With an LLM, each sentence also gets the model's P(yes) that its cited passage states it,
+    asked with values in normal form: a sentence the lexical checker would keep is removed when
+    the model denies it ("level two" for "level minus two"), one it would remove is kept when the
+    model clearly affirms it, and RAG_LLM_OPINION=0 turns the second opinion off."""
+    with ScriptedOpenAI() as llm:
+        eng = engine_over(tmp_path, RAG_LLM_BASE_URL=llm.url, RAG_LLM_MODEL=llm.model)
+        llm.enqueue(lambda request: "The garage closes at 10 pm [{}].".format(_number_of(request, "garage")))
+        a = eng.ask("When does the parking garage close?")
+        assert not a.refused and "10 pm" in a.text, a
+        asked = llm.opinion_requests[-1]["messages"][-1]["content"]
+        assert "Claim: The garage closes at 22:00" in asked and "closes at 22:00 on weekdays" in asked, asked
+
+        llm.enqueue(lambda request: "Visitors park on level two [{}].".format(_number_of(request, "Visitors")))
+        llm.enqueue_opinion(0.1)
+        a = eng.ask("Where do visitors park?")
+        assert a.unsupported == ["Visitors park on level two."] and "level minus two" in a.text, a
+
+        said = "Visitors leave their cars two floors below ground"
+        llm.enqueue(lambda request: f"{said} [{_number_of(request, 'Visitors')}].")
+        llm.enqueue_opinion(0.99)
+        a = eng.ask("Where do visitors park?")
+        assert said in a.text and not a.unsupported, a
+
+        off = engine_over(tmp_path / "off", RAG_LLM_BASE_URL=llm.url, RAG_LLM_MODEL=llm.model, RAG_LLM_OPINION="0")
+        llm.enqueue(lambda request: "Visitors park on level two [{}].".format(_number_of(request, "Visitors")))
+        opinions = len(llm.opinion_requests)
+        a = off.ask("Where do visitors park?")
+        assert "level two" in a.text and len(llm.opinion_requests) == opinions, a
+
+
+def test_a_bad_second_opinion_setting_is_one_clear_error():
+    from rag.errors import BadInput
+
+    with pytest.raises(BadInput, match="RAG_LLM_OPINION"):
+        Settings.from_env({"RAG_LLM_OPINION": "maybe"})
 
 
 def _number_of(request: dict, word: str) -> int:

@@ -293,3 +293,32 @@ def test_a_full_name_from_another_retrieved_passage_is_no_new_name(scorer):
     completed = scorer.score(claim, [passages[1].text], context=[p.text for p in passages])
     assert alone.features["lex_all"] < 1.0 and completed.features["lex_all"] == 1.0
     assert completed.score > alone.score
+
+
+def test_the_models_second_opinion_vetoes_a_denied_sentence_and_keeps_an_affirmed_one(passages, scorer):
+    """The model's P(yes) joins the lexical verdict (rag.guard.verify.supported): a sentence the
+    lexical checker keeps is removed, and not moved to another source, when the model denies it;
+    one it removes is kept only when the model clearly affirms it; no opinion leaves the verdict."""
+    from rag.guard.verify import OPINION_KEEP, OPINION_VETO, supported
+
+    sources = [p.evidence for p in passages]
+    kept = "The summit took place in Beijing between the two presidents."
+    removed = "The two presidents met in the Chinese capital."
+    assert supported(kept, sources[:1], scorer, None, sources) == (True, False)
+    assert supported(removed, sources[:1], scorer, None, sources) == (False, False)
+    assert supported(kept, sources[:1], scorer, None, sources, lambda *a: None) == (True, False)
+    assert supported(kept, sources[:1], scorer, None, sources, lambda *a: OPINION_VETO - 0.01) == (False, True)
+    assert supported(kept, sources[:1], scorer, None, sources, lambda *a: OPINION_VETO) == (True, False)
+    assert supported(removed, sources[:1], scorer, None, sources, lambda *a: OPINION_KEEP - 0.01) == (False, False)
+    assert supported(removed, sources[:1], scorer, None, sources, lambda *a: OPINION_KEEP) == (True, False)
+    denied = verify(f"{kept} [1]", passages, scorer, opinion=lambda *a: 0.1)
+    assert denied.text == "" and denied.unsupported == [kept] and not denied.recited
+
+
+def test_the_model_is_asked_with_values_in_normal_form():
+    from rag.guard.verify import ask
+
+    seen = []
+    ask(lambda *a: seen.append(a), "The garage closes at 10 pm.", ["It closes at 22:00 on weekdays."], "When?")
+    claim, sources, question = seen[0]
+    assert "22:00" in claim and "10 pm" not in claim and sources == ["It closes at 22:00 on weekdays."]

@@ -40,7 +40,7 @@ import shutil
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from .. import metrics
@@ -110,6 +110,7 @@ def ask_ours(engine, item, drafts: list[str] | None = None) -> dict:
         "first_verified_ms": ms(first - t0) if first is not None and by_llm and not a.refused else None,
         "first_output_ms": ms(first - t0) if first is not None else None,
         "total_ms": ms(total),
+        "verify_ms": round(a.timings_ms.get("verify", 0.0), 1),  # the guard's time, the model's opinions included
     }
 
 
@@ -315,6 +316,21 @@ def rescore(results: dict) -> dict:
     return results | {"ours": summarize(rows, "ours"), "stock": summarize(rows, "stock")}
 
 
+@contextmanager
+def serving(choice: str, threads: int | None = None):
+    """A local llama.cpp server with the benchmark model `choice` for the block: (base URL, model name)."""
+    from rag.llm.local_server import LocalLLMServer
+    from rag.settings import Settings
+
+    from .models import resolve
+
+    chosen = resolve(choice, Settings.from_env().data_dir)
+    log = Path(tempfile.gettempdir()) / f"bench_llm_{chosen.alias}_server.log"
+    print(f"starting llama.cpp with {chosen.path} (log: {log})", file=sys.stderr, flush=True)
+    with LocalLLMServer(model=chosen.path, alias=chosen.alias, n_ctx=8192, threads=threads, log=log) as server:
+        yield server.base_url, chosen.alias
+
+
 def main(argv: list[str] | None = None) -> int:
     from .models import CHOICES
 
@@ -351,16 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     with ExitStack() as stack:
         base_url, model = args.base_url, args.model
         if args.serve:
-            from rag.llm.local_server import LocalLLMServer
-            from .models import resolve
-            from rag.settings import Settings
-
-            chosen = resolve(args.serve, Settings.from_env().data_dir)
-            log = Path(tempfile.gettempdir()) / f"bench_llm_{chosen.alias}_server.log"
-            print(f"starting llama.cpp with {chosen.path} (log: {log})", file=sys.stderr, flush=True)
-            server = stack.enter_context(LocalLLMServer(model=chosen.path, alias=chosen.alias, n_ctx=8192,
-                                                        threads=args.threads, log=log))
-            base_url, model = server.base_url, chosen.alias
+            base_url, model = stack.enter_context(serving(args.serve, args.threads))
         if not model:
             p.error("--model (or RAG_LLM_MODEL) is needed with --base-url")
         results = run(base_url, model, args.split, args.limit, args.timeout, stock_side=not args.no_stock,

@@ -81,7 +81,9 @@ def answer_steps(question: str, *, retriever: Retriever, answerer: Answerer, sco
     t0 = time.perf_counter()
     passages = with_values_asked(asked, retriever.retrieve(asked, top_k), retriever)
     t1 = time.perf_counter()
-    guard = Guard(asked, passages, scorer)
+    # the model's second opinion on each sentence, where the answerer is a model that gives one
+    opinion = answerer.opinion if getattr(answerer, "second_opinion", False) else None
+    guard = Guard(asked, passages, scorer, opinion)
     streams = hasattr(answerer, "stream")
 
     def timings() -> dict[str, float]:
@@ -95,7 +97,12 @@ def answer_steps(question: str, *, retriever: Retriever, answerer: Answerer, sco
         elif lacking:
             guard.take(refusal(asked, f"no passage gives {', '.join(lacking)}"))
         elif streams:
-            yield from guard.stream(complete_sentences(answerer.stream(asked, read)))
+            deltas = answerer.stream(asked, read)
+            if opinion is not None:
+                # the draft is read whole before its sentences are judged: a llama.cpp server answers
+                # one request at a time, and a second request interrupts the stream in progress
+                deltas = iter(list(deltas))
+            yield from guard.stream(complete_sentences(deltas))
         else:
             guard.take(answerer.draft(asked, passages))
     except BackendUnavailable as exc:

@@ -22,14 +22,16 @@ from typing import Iterable, Iterator
 from rag.answer import Citation, Draft, Passage, is_refusal, refusal
 from rag.question import TYPE_REASON, analyse, has_type
 from rag.guard.support import NEGATION, SupportScorer
-from rag.guard.verify import Numbering, verify
+from rag.guard.verify import Numbering, Opinion, verify
 from rag.lexicon import SPECIFIC_RE
 from rag.text import content_terms, strip_citations
 
 
 class Guard:
-    def __init__(self, question: str, passages: list[Passage], scorer: SupportScorer) -> None:
+    def __init__(self, question: str, passages: list[Passage], scorer: SupportScorer,
+                 opinion: Opinion | None = None) -> None:
         self.question, self.passages, self.scorer = question, passages, scorer
+        self.opinion = opinion  # the model's second opinion on each sentence (rag.guard.verify)
         self.rules = scorer.rules
         self.numbering = Numbering()  # sources numbered [1], [2] ... in the order the answer cites them
         self.text = ""
@@ -41,7 +43,7 @@ class Guard:
 
     def _verify(self, text: str):
         t = time.perf_counter()
-        checked = verify(text, self.passages, self.scorer, self.question, self.numbering)
+        checked = verify(text, self.passages, self.scorer, self.question, self.numbering, self.opinion)
         self.seconds += time.perf_counter() - t
         self.unsupported += checked.unsupported
         self.recited += checked.recited

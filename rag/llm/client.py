@@ -47,6 +47,7 @@ class LLMAnswerer:
         self.label = f"{self.model} at {self.base_url}"
         self.timeout = settings.llm_timeout
         self.retries = settings.llm_retries
+        self.second_opinion = settings.llm_opinion  # rag.answering.engine asks `opinion` when True
         # Retries are ours (_with_retries): OpenAILike's max_retries applies twice over (its
         # own decorator and the openai client's), multiplying attempts and waits.
         self.client = OpenAILike(  # public: the evaluation's LLM judge and baseline reuse this client
@@ -130,6 +131,34 @@ class LLMAnswerer:
         if not text or is_refusal(text):
             return Draft(text or "The documents don't say.", refused=True, reason="the model found no answer")
         return Draft(text)
+
+    def opinion(self, claim: str, sources: list[str], question: str | None = None) -> float | None:
+        """The model's second opinion on a claim: P(yes) that the sources state it, read from the
+        log-probabilities of a one-token reply to a short entailment prompt (rag.guard.verify says
+        how it is used). None when the server gives no log-probabilities or fails: then the
+        lexical checker's verdict stands."""
+        import math
+
+        from llama_index.core.llms import ChatMessage
+
+        asked = f"Question: {question}\n" if question else ""
+        user = prompt("support_user").format(sources="\n\n".join(sources), question=asked, claim=claim).rstrip("\n")
+        messages = [ChatMessage(role="system", content=prompt("support_system").strip()),
+                    ChatMessage(role="user", content=user)]
+        try:
+            with self._errors():
+                reply = self._with_retries(lambda: self.client.chat(messages, max_tokens=1, logprobs=True,
+                                                                    top_logprobs=10))
+        except BackendUnavailable:
+            return None
+        first = (reply.logprobs or [[]])[0]
+        said = {"yes": 0.0, "no": 0.0}
+        for token in first:
+            word = (token.token or "").strip().lower()
+            if word in said:
+                said[word] += math.exp(token.logprob)
+        total = said["yes"] + said["no"]
+        return said["yes"] / total if total else None
 
     def condense(self, question: str, history: list[tuple[str, str]]) -> str:
         lines = "\n".join(f"User: {q}\nAssistant: {a}" for q, a in history[-4:])
