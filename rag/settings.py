@@ -147,7 +147,7 @@ class Settings:
     llm_timeout: float = 60.0
     llm_retries: int = 2
     llm_fallback: str = "extractive"
-    llm_opinion: bool = True  # the model's second opinion on each answer sentence (rag.guard.verify)
+    llm_opinion: bool = False  # the model's second opinion on each answer sentence (rag.guard.verify; docs/guard.md)
     chroma_url: str | None = None
     ui_username: str | None = None
     ui_password: str | None = field(default=None, repr=False)
@@ -184,7 +184,7 @@ class Settings:
             llm_timeout=float(_int(env, "RAG_LLM_TIMEOUT", 60, 1, 3600)),
             llm_retries=_int(env, "RAG_LLM_RETRIES", 2, 0, 10),
             llm_fallback=fallback,
-            llm_opinion=_flag(env, "RAG_LLM_OPINION", True),
+            llm_opinion=_flag(env, "RAG_LLM_OPINION", False),
             chroma_url=_url(env.get("RAG_CHROMA_URL", "")),
             ui_username=env.get("RAG_UI_USERNAME", "").strip() or None,
             ui_password=env.get("RAG_UI_PASSWORD", "") or None,

@@ -91,9 +91,9 @@ def test_the_model_gives_a_second_opinion_on_each_sentence(tmp_path):
     """With an LLM, each sentence also gets the model's P(yes) that its cited passage states it,
     asked with values in normal form: a sentence the lexical checker would keep is removed when
     the model denies it ("level two" for "level minus two"), one it would remove is kept when the
-    model clearly affirms it, and RAG_LLM_OPINION=0 turns the second opinion off."""
+    model clearly affirms it. RAG_LLM_OPINION=1 turns it on; it is off by default."""
     with ScriptedOpenAI() as llm:
-        eng = engine_over(tmp_path, RAG_LLM_BASE_URL=llm.url, RAG_LLM_MODEL=llm.model)
+        eng = engine_over(tmp_path, RAG_LLM_BASE_URL=llm.url, RAG_LLM_MODEL=llm.model, RAG_LLM_OPINION="1")
         llm.enqueue(lambda request: "The garage closes at 10 pm [{}].".format(_number_of(request, "garage")))
         a = eng.ask("When does the parking garage close?")
         assert not a.refused and "10 pm" in a.text, a
@@ -111,7 +111,7 @@ def test_the_model_gives_a_second_opinion_on_each_sentence(tmp_path):
         a = eng.ask("Where do visitors park?")
         assert said in a.text and not a.unsupported, a
 
-        off = engine_over(tmp_path / "off", RAG_LLM_BASE_URL=llm.url, RAG_LLM_MODEL=llm.model, RAG_LLM_OPINION="0")
+        off = engine_over(tmp_path / "off", RAG_LLM_BASE_URL=llm.url, RAG_LLM_MODEL=llm.model)
         llm.enqueue(lambda request: "Visitors park on level two [{}].".format(_number_of(request, "Visitors")))
         opinions = len(llm.opinion_requests)
         a = off.ask("Where do visitors park?")

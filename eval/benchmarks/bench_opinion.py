@@ -97,6 +97,11 @@ def summarize(rows: list[dict]) -> dict:
     return out
 
 
+def stored(row: dict) -> dict:
+    """A pair as the results file keeps it: its id and verdicts (pairs() gives its texts again)."""
+    return {k: v for k, v in row.items() if k not in ("sentence", "passage", "question")}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m eval.benchmarks.bench_opinion", description=__doc__.split("\n\n")[0])
     p.add_argument("--serve", metavar="NAME", help="start a local llama.cpp server with this model (or PATH.gguf)")
@@ -117,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         llm = LLMAnswerer(Settings.from_env().with_(llm_base_url=base_url, llm_model=model, llm_timeout=600))
         rows = judge(pairs(args.halueval_rows), llm.opinion)
     results = {"config": {"model": model, "halueval_rows": args.halueval_rows, "date": time.strftime("%Y-%m-%d %H:%M:%S")},
-               "summary": summarize(rows), "pairs": rows}
+               "summary": summarize(rows), "pairs": [stored(r) for r in rows]}
     args.out.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     shown = {k: {x: y for x, y in v.items() if x != "grid"} if isinstance(v, dict) else v
              for k, v in results["summary"].items()}

@@ -9,8 +9,8 @@
    from the text to `Answer.unsupported`.
 3. Citations list the passages that the kept sentences cite, verbatim.
 
-With an LLM configured, the model gives a second opinion on every sentence that cites a
-source (`opinion`: P(yes) that its cited passages state it, rag.llm.client.LLMAnswerer.opinion).
+With an LLM configured and RAG_LLM_OPINION=1, the model gives a second opinion on every
+sentence that cites a source (`opinion`: P(yes) that its cited passages state it, rag.llm.client.LLMAnswerer.opinion).
 A sentence is kept when the lexical checker supports it and the model does not clearly deny it
 (P(yes) >= OPINION_VETO), or when the model clearly affirms it (P(yes) >= OPINION_KEEP) though
 the lexical checker would remove it ("closes at 10 pm" read from "22:00"). Both cut-offs were
