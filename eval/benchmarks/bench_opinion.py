@@ -68,10 +68,10 @@ def combined(row: dict, veto: float, keep: float) -> bool:
 
 
 def balanced(rows: list[dict], said) -> dict:
-    pos = [said(r) for r in rows if r["supported"]]
-    neg = [not said(r) for r in rows if not r["supported"]]
-    return {"balanced_accuracy": round((metrics.mean(pos) + metrics.mean(neg)) / 2, 3),
-            "supported_kept": round(metrics.mean(pos), 3), "unsupported_removed": round(metrics.mean(neg), 3)}
+    labels, kept = [r["supported"] for r in rows], [said(r) for r in rows]
+    return {"balanced_accuracy": round(metrics.balanced_accuracy(labels, kept), 3),
+            "supported_kept": round(metrics.mean(k for k, l in zip(kept, labels) if l), 3),
+            "unsupported_removed": round(metrics.mean(not k for k, l in zip(kept, labels) if not l), 3)}
 
 
 def summarize(rows: list[dict]) -> dict:

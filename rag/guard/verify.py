@@ -101,9 +101,12 @@ class Numbering:
         return [replace(p, number=i) for i, p in enumerate(cited + rest, 1)]
 
 
-def ask(opinion: Opinion, sentence: str, sources: list[str], question: str | None) -> float | None:
-    """The model's P(yes), asked with every value in its normal form (rag.values.canonical): a
-    small model does not see that "10 pm" is "22:00" (P(yes) 0.18 against 0.90 in normal form)."""
+def ask(opinion: Opinion | None, sentence: str, sources: list[str], question: str | None) -> float | None:
+    """The model's P(yes) (None without a model), asked with every value in its normal form
+    (rag.values.canonical): a small model does not see that "10 pm" is "22:00" (P(yes) 0.18
+    against 0.90 in normal form)."""
+    if opinion is None:
+        return None
     return opinion(canonical(sentence), [canonical(s) for s in sources], canonical(question) if question else question)
 
 
@@ -113,7 +116,7 @@ def supported(sentence: str, sources: list[str], scorer: SupportScorer, question
     with the model's second opinion when there is one. Vetoed: the lexical checker kept it and
     the model denied it, so it is not moved to another source either."""
     lexical = scorer.supports(sentence, sources, question, context)
-    p = ask(opinion, sentence, sources, question) if opinion is not None else None
+    p = ask(opinion, sentence, sources, question)
     if p is None:
         return lexical, False
     if lexical:
@@ -123,7 +126,7 @@ def supported(sentence: str, sources: list[str], scorer: SupportScorer, question
 
 def denied(opinion: Opinion | None, sentence: str, sources: list[str], question: str | None) -> bool:
     """Does the model (if any) deny that the sources state the sentence?"""
-    p = ask(opinion, sentence, sources, question) if opinion is not None else None
+    p = ask(opinion, sentence, sources, question)
     return p is not None and p < OPINION_VETO
 
 

@@ -35,7 +35,6 @@ class Word:
     box: tuple[float, float, float, float]  # x0, top, x1, bottom in points from the page's top left
 
 
-
 def reflow(lines: list[str]) -> list[str]:
     """One page's lines as paragraphs: a word hyphenated at a line end is joined, other line
     breaks inside a paragraph become spaces. A paragraph ends at a blank line, after a short
